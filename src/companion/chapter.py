@@ -1,0 +1,84 @@
+"""One execution of a chapter: its profile, device, seed, clock and headline results."""
+
+import re
+import time
+from typing import TypeVar
+
+from companion import __version__
+from companion.device import resolve_device
+from companion.metrics import clean_value, write_metrics
+from companion.seed import seed_everything
+
+PROFILES = ("full", "smoke")
+T = TypeVar("T")
+
+
+def check_profile(profile: str) -> str:
+    """Return ``profile`` if it is ``"full"`` or ``"smoke"``, else raise a ValueError."""
+    if profile not in PROFILES:
+        raise ValueError(f"PROFILE must be one of {PROFILES}, got {profile!r}")
+    return profile
+
+
+class ChapterRun:
+    """The state every chapter sets up in its first cells.
+
+    Creating one seeds every generator (see :func:`companion.seed.seed_everything`),
+    resolves the device, and starts the chapter's clock. :meth:`record` stores a
+    headline result, glues it for the prose (myst-nb) and rewrites the chapter's
+    metrics file, so that a chapter that stops half-way still leaves what it
+    measured. :meth:`finish` adds the elapsed seconds.
+    """
+
+    def __init__(self, chapter: str, profile: str, device: str = "auto", seed: int = 0):
+        if not isinstance(chapter, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", chapter):
+            raise ValueError(
+                f"chapter name must be lower-case letters, digits, - or _: {chapter!r}"
+            )
+        self.chapter = chapter
+        self.profile = check_profile(profile)
+        self.seed = seed
+        self.rng = seed_everything(seed)
+        self.device = resolve_device(device)
+        self.results: dict[str, bool | int | float | str] = {}
+        self._start = time.perf_counter()
+
+    def pick(self, *, full: T, smoke: T) -> T:
+        """Return the value for this run's profile: ``full`` or ``smoke``."""
+        return full if self.profile == "full" else smoke
+
+    def record(self, name: str, value: object) -> None:
+        """Store one headline result, glue it for the prose, and rewrite the metrics file."""
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"metric names are lower-case identifiers, got {name!r}")
+        self.results[name] = clean_value(name, value)
+        _glue(name, self.results[name])
+        write_metrics(self.chapter, self._record())
+
+    def finish(self) -> dict[str, bool | int | float | str]:
+        """Record the seconds since the run started and return every result except them."""
+        self.record("seconds", round(time.perf_counter() - self._start, 1))
+        return self.summary()
+
+    def summary(self) -> dict[str, bool | int | float | str]:
+        """Every recorded result but the seconds: what the same seed must reproduce."""
+        return {k: v for k, v in self.results.items() if k != "seconds"}
+
+    def _record(self) -> dict[str, object]:
+        return {
+            "chapter": self.chapter,
+            "profile": self.profile,
+            "device": self.device,
+            "seed": self.seed,
+            "companion_version": __version__,
+            "results": dict(self.results),
+        }
+
+
+def _glue(name: str, value: object) -> None:
+    """Glue a value for myst-nb when it is installed (the book build); skip it elsewhere."""
+    try:
+        from myst_nb import glue
+    except ImportError:  # Colab or a bare laptop: nothing renders glued values there
+        return
+    glue(name, value, display=False)

@@ -1,0 +1,59 @@
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from companion.chapter import ChapterRun, check_profile
+from companion.seed import seed_everything
+
+
+@pytest.fixture(autouse=True)
+def metrics_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_METRICS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_record_writes_the_metrics_file_and_finish_adds_seconds(metrics_folder):
+    run = ChapterRun("demo", profile="smoke", device="cpu", seed=3)
+    run.record("accuracy", np.float32(0.75))
+    run.record("converged", True)
+    summary = run.finish()
+    saved = json.loads((metrics_folder / "demo.json").read_text())
+    assert saved["profile"] == "smoke" and saved["device"] == "cpu" and saved["seed"] == 3
+    assert saved["results"]["accuracy"] == 0.75 and saved["results"]["converged"] is True
+    assert saved["results"]["seconds"] >= 0
+    assert summary == {"accuracy": 0.75, "converged": True}
+
+
+def test_pick_follows_the_profile():
+    assert ChapterRun("demo", "full", "cpu").pick(full=10, smoke=1) == 10
+    assert ChapterRun("demo", "smoke", "cpu").pick(full=10, smoke=1) == 1
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="PROFILE"):
+        check_profile("fast")
+    with pytest.raises(ValueError, match="chapter name"):
+        ChapterRun("Bad Name", "smoke", "cpu")
+    run = ChapterRun("demo", "smoke", "cpu")
+    with pytest.raises(ValueError, match="lower-case"):
+        run.record("Accuracy", 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        run.record("loss", math.nan)
+    with pytest.raises(TypeError, match="number, bool or string"):
+        run.record("history", [1, 2])
+
+
+def test_seed_everything_makes_every_generator_repeat():
+    draws = []
+    for _ in range(2):
+        rng = seed_everything(11)
+        draws.append((random.random(), np.random.rand(), torch.rand(1).item(), rng.random()))
+    assert draws[0] == draws[1]
+    with pytest.raises(ValueError, match="non-negative integer"):
+        seed_everything(-1)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        seed_everything(1.5)

@@ -1,0 +1,97 @@
+import json
+import textwrap
+
+import nbformat
+import pytest
+
+from companion import pipeline
+
+CHAPTER = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+
+    # A chapter
+
+    ```{code-cell} ipython3
+    :tags: [parameters]
+
+    PROFILE = "full"
+    ```
+
+    ```{code-cell} ipython3
+    from companion.chapter import ChapterRun
+    run = ChapterRun("tiny", profile=PROFILE, device="cpu")
+    run.record("answer", 42)
+    print("profile is", PROFILE)
+    ```
+    """
+)
+
+
+@pytest.fixture
+def book(tmp_path):
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n  - caption: Part\n    chapters:\n"
+        "      - file: book/tiny\n        sections:\n          - file: book/appendix\n"
+    )
+    (tmp_path / "_config.yml").write_text("title: test\n")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "book" / "appendix.md").write_text("# Appendix\n")
+    (tmp_path / "book" / "tiny.md").write_text(CHAPTER)
+    return tmp_path
+
+
+def test_toc_pages_in_reading_order(book):
+    pages = [str(p) for p in pipeline.toc_pages(book)]
+    assert pages == ["book/intro.md", "book/tiny.md", "book/appendix.md"]
+    assert [pipeline.is_notebook(book / p) for p in pages] == [False, True, False]
+
+
+def test_execute_injects_the_profile_and_records_metrics(book, monkeypatch):
+    monkeypatch.delenv("COMPANION_METRICS_DIR", raising=False)
+    stale = book / "_build/metrics/removed-chapter.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    seconds = pipeline.execute(book, "smoke")
+    assert not stale.exists()
+    assert list(seconds) == ["tiny"]
+    executed = nbformat.read(book / "_build/executed/book/tiny.ipynb", as_version=4)
+    outputs = "".join(
+        o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "profile is smoke" in outputs
+    record = json.loads((book / "_build/metrics/tiny.json").read_text())
+    assert record["profile"] == "smoke" and record["results"]["answer"] == 42
+    site = pipeline.stage(book)
+    assert (site / "book/tiny.ipynb").is_file() and not (site / "book/tiny.md").exists()
+    assert (site / "book/intro.md").is_file() and (site / "_toc.yml").is_file()
+
+
+def test_a_failing_chapter_names_itself(book):
+    (book / "book" / "tiny.md").write_text(CHAPTER.replace('print("profile is", PROFILE)', "1 / 0"))
+    with pytest.raises(RuntimeError, match="book/tiny.md failed in the smoke profile"):
+        pipeline.execute(book, "smoke")
+
+
+def test_bad_input_is_refused(book, tmp_path_factory):
+    with pytest.raises(ValueError, match="PROFILE"):
+        pipeline.execute(book, "quick")
+    with pytest.raises(ValueError, match="no notebook named"):
+        pipeline.execute(book, "smoke", only=["missing"])
+    with pytest.raises(FileNotFoundError, match="no _toc.yml"):
+        pipeline.toc_pages(tmp_path_factory.mktemp("empty"))
+    with pytest.raises(FileNotFoundError, match="make execute"):
+        pipeline.stage(book)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/nowhere\n")
+    with pytest.raises(FileNotFoundError, match="book/nowhere"):
+        pipeline.toc_pages(book)
