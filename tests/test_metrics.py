@@ -35,7 +35,8 @@ def test_round_trip_and_table(tmp_path):
     loaded = read_metrics(tmp_path)
     assert loaded == {"alpha": record}
     table = metrics_table(loaded)
-    assert "| alpha | smoke | cpu | 12 | acc = 0.912 |" in table
+    assert "| alpha | smoke | cpu | 12 | 1 |" in table
+    assert "| `acc` | 0.912 |" in table and "`seconds`" not in table
     assert "No chapter" in metrics_table({})
     with pytest.raises(ValueError, match="not a chapter record"):
         metrics_table({"beta": {"results": {}}})

@@ -96,14 +96,18 @@ def execute(root: Path, profile: str, only: list[str] | None = None) -> dict[str
         target = out_dir / page.with_suffix(".ipynb")
         target.parent.mkdir(parents=True, exist_ok=True)
         source = target.with_suffix(".source.ipynb")
-        jupytext.write(jupytext.read(root / page), source)
+        notebook = jupytext.read(root / page)
+        jupytext.write(notebook, source)
+        # Chapters take PROFILE; pages without a parameters cell (the metrics
+        # table, say) are executed as they are.
+        takes_parameters = any("parameters" in c.metadata.get("tags", []) for c in notebook.cells)
         print(f"executing {page} ({profile}) ...", flush=True)
         start = time.perf_counter()
         try:
             papermill.execute_notebook(
                 str(source),
                 str(target),
-                parameters={"PROFILE": profile},
+                parameters={"PROFILE": profile} if takes_parameters else None,
                 cwd=str((root / page).parent),
                 progress_bar=False,
             )

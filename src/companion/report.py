@@ -1,8 +1,8 @@
-"""Rendering the recorded metrics of every chapter as one table."""
+"""Rendering the recorded metrics of every chapter as Markdown tables."""
 
 from collections.abc import Mapping
 
-# Shown in their own columns, so left out of the list of results.
+# Shown in the overview's own columns, so left out of each chapter's list.
 _OWN_COLUMNS = ("seconds", "profile_name")
 
 
@@ -13,7 +13,10 @@ def _format(value: object) -> str:
 
 
 def metrics_table(records: Mapping[str, Mapping]) -> str:
-    """A Markdown table: chapter, profile, device, seconds, then every other recorded result.
+    """Markdown for the Reproducibility page: an overview table, then one table per chapter.
+
+    The overview has a row per chapter (profile, device, seconds, number of
+    results); each chapter's table lists every other recorded result.
 
     Args:
         records: chapter name to the record that :class:`companion.chapter.ChapterRun`
@@ -22,18 +25,18 @@ def metrics_table(records: Mapping[str, Mapping]) -> str:
     """
     if not records:
         return "*No chapter has recorded metrics yet: run `make book` first.*"
-    rows = ["| chapter | profile | device | seconds | results |", "|---|---|---|---:|---|"]
+    overview = ["| chapter | profile | device | seconds | results |", "|---|---|---|---:|---:|"]
+    details = []
     for chapter, record in records.items():
         try:
             results = record["results"]
             profile, device = record["profile"], record["device"]
         except (KeyError, TypeError) as error:
             raise ValueError(f"metrics for {chapter!r} are not a chapter record: {error}") from None
-        listed = ", ".join(
-            f"{name} = {_format(value)}"
-            for name, value in results.items()
-            if name not in _OWN_COLUMNS
-        )
+        listed = {k: v for k, v in results.items() if k not in _OWN_COLUMNS}
         seconds = _format(results.get("seconds", "unfinished"))
-        rows.append(f"| {chapter} | {profile} | {device} | {seconds} | {listed} |")
-    return "\n".join(rows)
+        overview.append(f"| {chapter} | {profile} | {device} | {seconds} | {len(listed)} |")
+        details.append(f"\n**{chapter}** ({profile}, {device})\n")
+        details.append("| result | value |\n|---|---:|")
+        details.extend(f"| `{name}` | {_format(value)} |" for name, value in listed.items())
+    return "\n".join(overview + details)
