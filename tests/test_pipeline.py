@@ -33,6 +33,12 @@ CHAPTER = textwrap.dedent(
     run.record("answer", 42)
     print("profile is", PROFILE)
     ```
+
+    ```{code-cell} ipython3
+    :tags: [raises-exception]
+
+    raise ValueError("shown on purpose")
+    ```
     """
 )
 
@@ -70,6 +76,14 @@ def test_execute_injects_the_profile_and_records_metrics(book, monkeypatch):
         o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
     )
     assert "profile is smoke" in outputs
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert [e.evalue for e in errors] == ["shown on purpose"]  # tagged, so allowed
     record = json.loads((book / "_build/metrics/tiny.json").read_text())
     assert record["profile"] == "smoke" and record["results"]["answer"] == 42
     site = pipeline.stage(book)

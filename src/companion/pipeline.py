@@ -21,6 +21,7 @@ from companion.chapter import check_profile
 from companion.metrics import METRICS_ENV
 
 BUILD = "_build"
+CELL_TIMEOUT_S = 3600  # one cell of a full-profile chapter may train for a long time
 
 
 def toc_pages(root: Path) -> list[Path]:
@@ -104,14 +105,18 @@ def execute(root: Path, profile: str, only: list[str] | None = None) -> dict[str
         print(f"executing {page} ({profile}) ...", flush=True)
         start = time.perf_counter()
         try:
+            # papermill injects the parameters; nbclient executes. papermill's own
+            # execution would refuse the cells tagged raises-exception, which show
+            # on purpose what a broken listing does.
             papermill.execute_notebook(
                 str(source),
                 str(target),
                 parameters={"PROFILE": profile} if takes_parameters else None,
-                cwd=str((root / page).parent),
+                prepare_only=True,
                 progress_bar=False,
             )
-        except Exception as error:  # papermill's own error types vary by version
+            _run_notebook(target, cwd=(root / page).parent)
+        except Exception as error:  # papermill's and nbclient's error types vary by version
             raise RuntimeError(
                 f"{page} failed in the {profile} profile; the executed copy with the "
                 f"traceback is {target}"
@@ -120,6 +125,21 @@ def execute(root: Path, profile: str, only: list[str] | None = None) -> dict[str
             source.unlink(missing_ok=True)
         seconds[page.stem] = time.perf_counter() - start
     return seconds
+
+
+def _run_notebook(path: Path, cwd: Path) -> None:
+    """Execute a notebook in place; a cell tagged raises-exception may raise, no other may."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(cwd)}}
+    )
+    try:
+        client.execute()
+    finally:
+        nbformat.write(notebook, path)  # also when it failed: the traceback is in there
 
 
 def stage(root: Path) -> Path:

@@ -57,7 +57,10 @@ def _autocast(device: torch.device) -> torch.autocast:
 def evaluate(
     model: nn.Module, data: Data, loss_fn: nn.Module, batch_size: int = 1024, device: str = "cpu"
 ) -> tuple[float, float | None]:
-    """Mean loss over ``data`` and, for integer class targets, the accuracy (else ``None``)."""
+    """Mean loss over ``data`` and, for integer class targets, the accuracy (else ``None``).
+
+    For sequence targets ``(batch, time)`` the accuracy counts every position.
+    """
     _check_data(data, "data")
     device = torch.device(device)
     model.eval()
@@ -70,9 +73,9 @@ def evaluate(
             out = model(x)
         total += loss_fn(out.float(), y).item() * len(x)
         if not y.is_floating_point():
-            correct += (out.argmax(dim=1) == y).sum().item()
-    n = len(x_all)
-    return total / n, (None if y_all.is_floating_point() else correct / n)
+            # The last axis holds the classes: (batch, classes) or (batch, time, classes).
+            correct += (out.argmax(dim=-1) == y).sum().item()
+    return total / len(x_all), (None if y_all.is_floating_point() else correct / y_all.numel())
 
 
 def fit(

@@ -1,0 +1,184 @@
+"""The book's convolutional network (卷积神经网络) for MNIST, in torch.
+
+The source text's listing pads each 3×3 convolution by 1 and pools twice by 2,
+yet sizes its first Linear layer for 4×4 feature maps. With padding 1 a 3×3
+convolution keeps 28×28, and each 2×2 pooling halves it: 28 → 14 → 7, so the
+flattened features number 64·7·7 = 3136. :class:`MnistCNN` computes that size
+with :func:`companion.conv.conv_output_size` instead of writing it down.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+from companion.conv import conv_output_size
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _first(value: int | tuple[int, ...]) -> int:
+    """The height component of a layer's int-or-tuple setting (the model is square)."""
+    return value[0] if isinstance(value, tuple) else value
+
+
+def _spatial_size(layers: nn.Sequential, size: int) -> int:
+    """Height (= width) of a square ``size`` × ``size`` input after the conv and pool layers."""
+    for layer in layers:
+        if isinstance(layer, nn.Conv2d | nn.MaxPool2d):
+            size = conv_output_size(
+                size,
+                _first(layer.kernel_size),
+                _first(layer.stride),
+                _first(layer.padding),
+                _first(layer.dilation),
+            )
+    return size
+
+
+class MnistCNN(nn.Module):
+    """Two conv–ReLU–pool blocks and a two-layer classifier, for 1-channel square images.
+
+    ``features``: Conv2d(1, c1, 3, padding=1) → ReLU → MaxPool2d(2) →
+    Conv2d(c1, c2, 3, padding=1) → ReLU → MaxPool2d(2).
+
+    ``classifier``: Flatten → Linear(flat_features, hidden) → ReLU →
+    Dropout(dropout) → Linear(hidden, num_classes).
+
+    The model returns logits; pair it with ``nn.CrossEntropyLoss``.
+
+    Args:
+        channels: filters in the first and second convolution, ``(c1, c2)``.
+        hidden: units in the hidden Linear layer.
+        dropout: probability of zeroing a hidden unit in training, in [0, 1).
+        image_size: height and width of the input images.
+        num_classes: number of outputs.
+
+    Attributes:
+        features: the convolution and pooling layers, an ``nn.Sequential``;
+            ``features[0].weight`` holds the first layer's filters ``(c1, 1, 3, 3)``.
+        classifier: the layers after them, an ``nn.Sequential``.
+        flat_features: c2 · s · s, where s is the feature maps' side after
+            ``features`` (3136 = 64·7·7 for the defaults).
+
+    """
+
+    def __init__(
+        self,
+        channels: tuple[int, int] = (32, 64),
+        hidden: int = 128,
+        dropout: float = 0.25,
+        image_size: int = 28,
+        num_classes: int = 10,
+    ) -> None:
+        super().__init__()
+        if not (
+            isinstance(channels, tuple | list)
+            and len(channels) == 2
+            and all(_is_int(c) and c >= 1 for c in channels)
+        ):
+            raise ValueError(f"channels must be a pair of positive ints, got {channels!r}")
+        for name, value in {
+            "hidden": hidden,
+            "image_size": image_size,
+            "num_classes": num_classes,
+        }.items():
+            if not _is_int(value):
+                raise TypeError(f"{name} must be an int, got {value!r}")
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if isinstance(dropout, bool) or not isinstance(dropout, float | int):
+            raise TypeError(f"dropout must be a number, got {dropout!r}")
+        # p = 1 would zero every hidden unit in training, so nothing could be learnt.
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        c1, c2 = channels
+        self.image_size = image_size
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, kernel_size=3, padding=1),  # (N, c1, S, S): padding 1 keeps S
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (N, c1, S/2, S/2)
+            nn.Conv2d(c1, c2, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (N, c2, S/4, S/4), rounded down at each pooling
+        )
+        try:
+            side = _spatial_size(self.features, image_size)
+        except ValueError as err:
+            raise ValueError(f"image_size {image_size} is too small for MnistCNN: {err}") from err
+        self.flat_features = c2 * side * side
+        self.classifier = nn.Sequential(
+            nn.Flatten(),  # (N, flat_features)
+            nn.Linear(self.flat_features, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes),  # (N, num_classes) logits
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, num_classes)`` for images ``(N, 1, image_size, image_size)``."""
+        expected = (1, self.image_size, self.image_size)
+        if x.ndim != 4 or tuple(x.shape[1:]) != expected:
+            # Without this check a wrong size fails deep inside Linear with a matmul message.
+            raise ValueError(
+                f"x must be (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+            )
+        return self.classifier(self.features(x))
+
+
+def feature_maps(model: MnistCNN, x: torch.Tensor) -> list[torch.Tensor]:
+    """The output of every layer of ``model.features`` for the images ``x``.
+
+    The model runs in eval mode and without gradients, and gets its previous
+    mode back afterwards, so this can be called in the middle of training.
+
+    Args:
+        model: the network.
+        x: images ``(N, 1, image_size, image_size)``.
+
+    Returns:
+        One tensor per layer of ``model.features``, in order; for the defaults and
+        N images: (N, 32, 28, 28) twice, (N, 32, 14, 14), (N, 64, 14, 14) twice,
+        (N, 64, 7, 7).
+
+    """
+    if not isinstance(model, MnistCNN):
+        raise TypeError(f"model must be a MnistCNN, got {type(model).__name__}")
+    expected = (1, model.image_size, model.image_size)
+    if x.ndim != 4 or tuple(x.shape[1:]) != expected:
+        raise ValueError(f"x must be (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+    was_training = model.training
+    model.eval()
+    maps = []
+    try:
+        with torch.no_grad():
+            for layer in model.features:
+                x = layer(x)
+                maps.append(x)
+    finally:
+        model.train(was_training)
+    return maps
+
+
+def to_image_tensor(images: np.ndarray) -> torch.Tensor:
+    """MNIST images as ``companion.data.load_mnist`` returns them, ready for the model.
+
+    Args:
+        images: uint8 ``(N, H, W)`` with values 0..255; for one image, pass
+            ``image[None]``.
+
+    Returns:
+        float32 ``(N, 1, H, W)`` with values in [0, 1]: the channel axis that
+        ``Conv2d`` expects, and pixel values divided by 255.
+
+    """
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"images must be a NumPy array, got {type(images).__name__}")
+    # Refusing floats avoids dividing already-scaled [0, 1] images by 255 a second time.
+    if images.dtype != np.uint8:
+        raise TypeError(f"images must be uint8 (0..255), got dtype {images.dtype}")
+    if images.ndim != 3:
+        raise ValueError(f"images must be (N, H, W), got shape {images.shape}")
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)  # (N, H, W)
+    return x.unsqueeze(1)  # (N, 1, H, W)

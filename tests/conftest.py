@@ -1,0 +1,15 @@
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Run each test's torch work on one thread.
+
+    The tests' tensors are tiny, so intra-op threads only add synchronisation,
+    which on a shared 2-core runner with busy cores made some steps ~30x slower.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
