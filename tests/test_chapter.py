@@ -26,6 +26,17 @@ def test_record_writes_the_metrics_file_and_finish_adds_seconds(metrics_folder):
     assert saved["results"]["accuracy"] == 0.75 and saved["results"]["converged"] is True
     assert saved["results"]["seconds"] >= 0
     assert summary == {"accuracy": 0.75, "converged": True}
+    assert saved["unreproducible"] == ["seconds"]
+
+
+def test_unreproducible_results_are_kept_but_left_out_of_the_summary(metrics_folder):
+    run = ChapterRun("demo", profile="smoke", device="cpu")
+    run.record("accuracy", 0.5)
+    run.record("speedup", 3.2, reproducible=False)
+    assert run.finish() == {"accuracy": 0.5}
+    saved = json.loads((metrics_folder / "demo.json").read_text())
+    assert saved["results"]["speedup"] == 3.2
+    assert saved["unreproducible"] == ["seconds", "speedup"]
 
 
 def test_pick_follows_the_profile():

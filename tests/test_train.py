@@ -105,3 +105,14 @@ def test_progress_bar_obeys_the_pipelines_switch(monkeypatch):
     monkeypatch.delenv("TQDM_DISABLE")
     assert progress_bar(range(3), desc="x", enabled=False).disable
     assert not progress_bar(range(3), desc="x").disable
+
+
+def test_scheduler_is_stepped_once_per_batch():
+    m = model()
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.LinearLR(
+        opt, start_factor=1.0, end_factor=0.0, total_iters=25
+    )
+    fit(m, blobs(n=100), optimizer=opt, epochs=2, batch_size=8, scheduler=schedule, progress=False)
+    assert schedule.last_epoch == 2 * 13  # 13 batches of at most 8 in each of 2 epochs
+    assert opt.param_groups[0]["lr"] == 0.0

@@ -41,28 +41,40 @@ class ChapterRun:
         self.rng = seed_everything(seed)
         self.device = resolve_device(device)
         self.results: dict[str, bool | int | float | str] = {}
+        self.unreproducible: set[str] = set()
         self._start = time.perf_counter()
 
     def pick(self, *, full: T, smoke: T) -> T:
         """Return the value for this run's profile: ``full`` or ``smoke``."""
         return full if self.profile == "full" else smoke
 
-    def record(self, name: str, value: object) -> None:
-        """Store one headline result, glue it for the prose, and rewrite the metrics file."""
+    def record(self, name: str, value: object, reproducible: bool = True) -> None:
+        """Store one headline result, glue it for the prose, and rewrite the metrics file.
+
+        Args:
+            name: a lower-case identifier, unique within the chapter.
+            value: a number, bool or string (NumPy and torch scalars are converted).
+            reproducible: ``False`` for what depends on the machine's speed or load
+                (timings), which the same seed cannot reproduce; the determinism
+                check and :meth:`summary` leave those out.
+
+        """
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"metric names are lower-case identifiers, got {name!r}")
         self.results[name] = clean_value(name, value)
+        if not reproducible:
+            self.unreproducible.add(name)
         _glue(name, self.results[name])
         write_metrics(self.chapter, self._record())
 
     def finish(self) -> dict[str, bool | int | float | str]:
-        """Record the seconds since the run started and return every result except them."""
-        self.record("seconds", round(time.perf_counter() - self._start, 1))
+        """Record the seconds since the run started; return the reproducible results."""
+        self.record("seconds", round(time.perf_counter() - self._start, 1), reproducible=False)
         return self.summary()
 
     def summary(self) -> dict[str, bool | int | float | str]:
-        """Every recorded result but the seconds: what the same seed must reproduce."""
-        return {k: v for k, v in self.results.items() if k != "seconds"}
+        """Every reproducible result: what the same seed and profile must give again."""
+        return {k: v for k, v in self.results.items() if k not in self.unreproducible}
 
     def _record(self) -> dict[str, object]:
         return {
@@ -72,6 +84,7 @@ class ChapterRun:
             "seed": self.seed,
             "companion_version": __version__,
             "results": dict(self.results),
+            "unreproducible": sorted(self.unreproducible),
         }
 
 

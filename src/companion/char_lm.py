@@ -75,11 +75,23 @@ def make_windows(ids: np.ndarray, seq_len: int) -> tuple[torch.Tensor, torch.Ten
 
 
 class SequenceCrossEntropy(nn.Module):
-    """Mean cross-entropy over every position of ``(batch, time, vocab)`` logits, in nats."""
+    """Mean cross-entropy over the positions of ``(batch, time, vocab)`` logits, in nats.
+
+    Args:
+        ignore_index: a target id (padding, say) whose positions are left out
+            of the mean; the default, -100, ignores nothing real.
+
+    """
+
+    def __init__(self, ignore_index: int = -100):
+        super().__init__()
+        self.ignore_index = ignore_index
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Flatten batch and time, then average the per-character cross-entropy."""
-        return nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        """Flatten batch and time, then average the per-position cross-entropy."""
+        return nn.functional.cross_entropy(
+            logits.flatten(0, 1), targets.flatten(), ignore_index=self.ignore_index
+        )
 
 
 class CharLSTM(nn.Module):

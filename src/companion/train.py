@@ -14,7 +14,10 @@ from torch import nn
 
 from companion.progress import progress_bar
 
-Data = tuple[torch.Tensor, torch.Tensor]
+# (inputs, targets); inputs may be one tensor or a tuple of tensors that the
+# model takes as separate arguments, e.g. (source, target prefix) for seq2seq.
+Inputs = torch.Tensor | tuple[torch.Tensor, ...]
+Data = tuple[Inputs, torch.Tensor]
 # Tensors up to this size go to the device once; larger ones go batch by batch.
 DEVICE_BUDGET_BYTES = 2 * 2**30
 
@@ -29,23 +32,24 @@ class History:
     seconds: float = 0.0
 
 
-def _check_data(data: Data, name: str) -> None:
+def _tensors(data: Data, name: str) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    """Check ``data`` and return its inputs as a tuple of tensors, and its targets."""
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(f"{name} must be a pair (inputs, targets) of tensors")
     x, y = data
-    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)):
+    xs = tuple(x) if isinstance(x, tuple | list) else (x,)
+    if not all(isinstance(t, torch.Tensor) for t in (*xs, y)):
         raise TypeError(
             f"{name} must hold torch tensors, got {type(x).__name__}, {type(y).__name__}"
         )
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(
-            f"{name}: inputs and targets need the same, non-zero length: {len(x)}, {len(y)}"
-        )
+    if not xs or any(len(t) != len(y) for t in xs) or len(y) == 0:
+        raise ValueError(f"{name}: inputs and targets need the same, non-zero length")
+    return xs, y
 
 
-def _place(data: Data, device: torch.device) -> Data:
-    size = sum(t.element_size() * t.nelement() for t in data)
-    return tuple(t.to(device) for t in data) if size <= DEVICE_BUDGET_BYTES else data
+def _place(tensors: tuple[torch.Tensor, ...], device: torch.device) -> tuple[torch.Tensor, ...]:
+    size = sum(t.element_size() * t.nelement() for t in tensors)
+    return tuple(t.to(device) for t in tensors) if size <= DEVICE_BUDGET_BYTES else tensors
 
 
 def _autocast(device: torch.device) -> torch.autocast:
@@ -61,21 +65,21 @@ def evaluate(
 
     For sequence targets ``(batch, time)`` the accuracy counts every position.
     """
-    _check_data(data, "data")
+    xs, y_all = _tensors(data, "data")
     device = torch.device(device)
     model.eval()
-    x_all, y_all = _place(data, device)
+    *xs, y_all = _place((*xs, y_all), device)
     total, correct = 0.0, 0
-    for start in range(0, len(x_all), batch_size):
-        x = x_all[start : start + batch_size].to(device)
+    for start in range(0, len(y_all), batch_size):
+        x = [t[start : start + batch_size].to(device) for t in xs]
         y = y_all[start : start + batch_size].to(device)
         with _autocast(device):
-            out = model(x)
-        total += loss_fn(out.float(), y).item() * len(x)
+            out = model(*x)
+        total += loss_fn(out.float(), y).item() * len(y)
         if not y.is_floating_point():
             # The last axis holds the classes: (batch, classes) or (batch, time, classes).
             correct += (out.argmax(dim=-1) == y).sum().item()
-    return total / len(x_all), (None if y_all.is_floating_point() else correct / y_all.numel())
+    return total / len(y_all), (None if y_all.is_floating_point() else correct / y_all.numel())
 
 
 def fit(
@@ -89,6 +93,7 @@ def fit(
     val: Data | None = None,
     device: str = "cpu",
     clip_grad_norm: float | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     seed: int = 0,
     progress: bool = True,
 ) -> History:
@@ -96,7 +101,8 @@ def fit(
 
     Args:
         model: the network; moved to ``device``.
-        train: ``(inputs, targets)`` tensors.
+        train: ``(inputs, targets)``; inputs a tensor, or a tuple of tensors that
+            the model takes as separate arguments.
         optimizer: built over ``model.parameters()``.
         epochs: passes over ``train``.
         batch_size: examples per gradient step.
@@ -104,39 +110,43 @@ def fit(
         val: optional ``(inputs, targets)`` evaluated after each epoch.
         device: where to train (see :func:`companion.device.resolve_device`).
         clip_grad_norm: if given, rescale the gradient to at most this norm.
+        scheduler: a learning-rate schedule over ``optimizer``, stepped after
+            every optimiser step (so set it up in steps, not epochs).
         seed: seeds the shuffling, so that the batch order is reproducible.
         progress: show a progress bar over epochs.
 
     """
-    _check_data(train, "train")
+    xs, y_all = _tensors(train, "train")
     if val is not None:
-        _check_data(val, "val")
+        _tensors(val, "val")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"need epochs >= 1 and batch_size >= 1, got {epochs}, {batch_size}")
     loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     device = torch.device(device)
     model.to(device)
-    x_all, y_all = _place(train, device)
+    *xs, y_all = _place((*xs, y_all), device)
     shuffle = torch.Generator().manual_seed(seed)
     history = History()
     start_time = time.perf_counter()
     bar = progress_bar(range(epochs), desc="epochs", enabled=progress)
     for _ in bar:
         model.train()
-        order = torch.randperm(len(x_all), generator=shuffle)
+        order = torch.randperm(len(y_all), generator=shuffle)
         running = torch.zeros((), device=device)  # summed on the device: no sync per step
         for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size].to(x_all.device)
-            x, y = x_all[idx].to(device), y_all[idx].to(device)
+            idx = order[start : start + batch_size].to(y_all.device)
+            x, y = [t[idx].to(device) for t in xs], y_all[idx].to(device)
             with _autocast(device):
-                loss = loss_fn(model(x).float(), y)
+                loss = loss_fn(model(*x).float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             running += loss.detach() * len(idx)
-        history.train_loss.append(running.item() / len(x_all))
+        history.train_loss.append(running.item() / len(y_all))
         if val is not None:
             val_loss, val_acc = evaluate(model, val, loss_fn, device=str(device))
             history.val_loss.append(val_loss)
