@@ -131,3 +131,21 @@ def test_to_image_tensor_rejects_bad_input():
         to_image_tensor(np.zeros((2, 1, 28, 28), dtype=np.uint8))
     with pytest.raises(TypeError, match="NumPy array"):
         to_image_tensor(torch.zeros(2, 28, 28, dtype=torch.uint8))
+
+
+def test_penultimate_features_and_the_shared_classifier_recipe():
+    from companion.cnn import penultimate_features, train_mnist_classifier
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(32, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=32)
+    first = train_mnist_classifier(images, labels, epochs=1, seed=3)
+    second = train_mnist_classifier(images, labels, epochs=1, seed=3)
+    x = to_image_tensor(images[:5])
+    features = penultimate_features(first, x, batch_size=2)
+    assert features.shape == (5, 128) and (features >= 0).all()  # after the ReLU
+    assert not first.training
+    assert torch.equal(features, penultimate_features(second, x, batch_size=2))  # same seed
+    assert torch.allclose(features, penultimate_features(first, x), atol=1e-5)  # batching
+    with pytest.raises(ValueError, match=r"\(N, 1, S, S\)"):
+        penultimate_features(first, torch.zeros(5, 28, 28))

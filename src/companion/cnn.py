@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from companion.conv import conv_output_size
+from companion.train import fit
 
 
 def _is_int(value: object) -> bool:
@@ -182,3 +183,53 @@ def to_image_tensor(images: np.ndarray) -> torch.Tensor:
         raise ValueError(f"images must be (N, H, W), got shape {images.shape}")
     x = torch.from_numpy(images.astype(np.float32) / 255.0)  # (N, H, W)
     return x.unsqueeze(1)  # (N, 1, H, W)
+
+
+@torch.no_grad()
+def penultimate_features(model: MnistCNN, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """The ``hidden``-dimensional features before the last layer, for images ``x`` (N, 1, S, S).
+
+    This is the classifier's own description of an image, which the GAN chapter
+    compares between real and generated digits (a Fréchet distance, as FID does
+    with Inception features).
+    """
+    if x.dim() != 4:
+        raise ValueError(f"x must be (N, 1, S, S), got shape {tuple(x.shape)}")
+    mode = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    body = model.classifier[:-2]  # Flatten → Linear → ReLU (dropout and the output layer dropped)
+    out = torch.cat(
+        [
+            body(model.features(x[i : i + batch_size].to(device))).cpu()
+            for i in range(0, len(x), batch_size)
+        ]
+    )
+    model.train(mode)
+    return out
+
+
+def train_mnist_classifier(
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    epochs: int,
+    device: str = "cpu",
+    seed: int = 0,
+    batch_size: int = 64,
+) -> MnistCNN:
+    """Train a :class:`MnistCNN` on uint8 MNIST digits, the book's reusable digit classifier.
+
+    Chapters that need to *judge* digits (the GAN chapter's class histograms
+    and Fréchet distances, say) train it with this one function, so that they
+    all judge with the same recipe: Adam at 1e-3, the given epochs, seeded.
+    """
+    torch.manual_seed(seed)
+    model = MnistCNN()
+    targets = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    fit(
+        model, (to_image_tensor(images), targets),
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),
+        epochs=epochs, batch_size=batch_size, device=device, seed=seed,
+    )  # fmt: skip
+    return model.eval()

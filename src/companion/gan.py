@@ -1,0 +1,209 @@
+"""Generative adversarial networks (生成对抗网络) on 28×28 images: DCGAN and WGAN-GP (torch).
+
+A generator G maps noise z to images; a discriminator D (a *critic* in the
+Wasserstein version) scores images as real or generated. They are trained
+against each other:
+
+- DCGAN (Radford et al., 2016) with the non-saturating losses of Goodfellow
+  et al. (2014): D minimises the binary cross-entropy of real-vs-fake, G
+  minimises −log D(G(z)).
+- WGAN-GP (Gulrajani et al., 2017): the critic maximises E[D(real)] − E[D(fake)]
+  with a penalty (‖∇D(x̂)‖ − 1)² on points x̂ between real and fake samples;
+  G maximises E[D(G(z))].
+"""
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from companion.progress import progress_bar
+
+KINDS = ("dcgan", "wgan-gp")
+
+
+class Generator(nn.Module):
+    """Noise (batch, z_dim) → images (batch, 1, 28, 28) in [-1, 1], by transposed convolutions."""
+
+    def __init__(self, z_dim: int = 64, width: int = 64, batch_norm: bool = True):
+        super().__init__()
+        if z_dim < 1 or width < 1:
+            raise ValueError(f"need z_dim >= 1 and width >= 1, got {z_dim}, {width}")
+        self.z_dim = z_dim
+
+        def norm(channels: int, dims: int) -> nn.Module:
+            if not batch_norm:
+                return nn.Identity()
+            return nn.BatchNorm1d(channels) if dims == 1 else nn.BatchNorm2d(channels)
+
+        self.net = nn.Sequential(
+            nn.Linear(z_dim, 2 * width * 7 * 7), norm(2 * width * 7 * 7, 1), nn.ReLU(),
+            nn.Unflatten(1, (2 * width, 7, 7)),
+            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),  # 7 → 14
+            norm(width, 2), nn.ReLU(),
+            nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # 14 → 28
+            nn.Tanh(),
+        )  # fmt: skip
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Images for noise ``z`` (batch, z_dim)."""
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """Images (batch, 1, 28, 28) → one real-vs-fake score (a logit, or a critic value) each."""
+
+    def __init__(self, width: int = 64):
+        super().__init__()
+        if width < 1:
+            raise ValueError(f"need width >= 1, got {width}")
+        # No batch norm: WGAN-GP's penalty is per example, which batch statistics would break.
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # 28 → 14
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # 14 → 7
+            nn.Flatten(), nn.Linear(2 * width * 7 * 7, 1),
+        )  # fmt: skip
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores (batch,)."""
+        return self.net(x).squeeze(1)
+
+
+def generator_loss(fake_logits: torch.Tensor, non_saturating: bool = True) -> torch.Tensor:
+    """The generator's loss given D's logits on generated images.
+
+    The minimax game asks G to minimise log(1 − D(G(z))), whose gradient
+    vanishes when D confidently rejects the fakes, which is exactly the
+    situation early in training. The non-saturating version minimises
+    −log D(G(z)) instead: the same fixed point, but a strong gradient there.
+    """
+    if non_saturating:
+        return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy for "real is 1, fake is 0", averaged over both halves."""
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return (real + fake) / 2
+
+
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """Mean (‖∇ₓ D(x̂)‖ − 1)² at random points x̂ on lines between real and fake images."""
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake batches differ in shape: {real.shape} vs {fake.shape}")
+    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
+    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+@dataclass
+class GANHistory:
+    """Per logged step: both losses and D's mean output on real and on generated images."""
+
+    step: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)
+
+
+def train_gan(
+    generator: Generator,
+    discriminator: Discriminator,
+    images: torch.Tensor,
+    *,
+    kind: str = "dcgan",
+    steps: int = 1000,
+    batch_size: int = 64,
+    device: str = "cpu",
+    seed: int = 0,
+    log_every: int = 50,
+    fixed_noise: torch.Tensor | None = None,
+    snapshot_at: tuple[int, ...] = (),
+    progress: bool = True,
+) -> GANHistory:
+    """Train G and D against each other for ``steps`` generator updates.
+
+    Args:
+        generator: the generator, moved to ``device``.
+        discriminator: the discriminator (DCGAN) or critic (WGAN-GP).
+        images: real images (n, 1, 28, 28) scaled to [-1, 1], like G's Tanh output.
+        kind: ``"dcgan"`` (one D step per G step, Adam 2e-4, β₁ 0.5) or
+            ``"wgan-gp"`` (five critic steps per G step, penalty weight 10,
+            Adam 1e-4, β = (0, 0.9)), each with its paper's settings.
+        steps: generator updates.
+        batch_size: images per step.
+        device: where to train.
+        seed: seeds the batch sampling (the models are seeded by their creator).
+        log_every: record the history every this many steps.
+        fixed_noise: noise whose images are kept at each of ``snapshot_at``.
+        snapshot_at: the steps after which to keep ``generator(fixed_noise)``.
+        progress: show a progress bar over the steps.
+
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if images.dim() != 4 or images.shape[1:] != (1, 28, 28):
+        raise ValueError(f"images must be (n, 1, 28, 28), got {tuple(images.shape)}")
+    if images.min() < -1 or images.max() > 1:
+        raise ValueError("scale images to [-1, 1] first, the range of the generator's Tanh")
+    if steps < 1 or batch_size < 1 or log_every < 1:
+        raise ValueError("steps, batch_size and log_every must be >= 1")
+    generator.to(device).train()
+    discriminator.to(device).train()
+    images = images.to(device)
+    wgan = kind == "wgan-gp"
+    lr, betas, d_steps = (1e-4, (0.0, 0.9), 5) if wgan else (2e-4, (0.5, 0.999), 1)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    sampler = torch.Generator(device="cpu").manual_seed(seed)
+    history = GANHistory()
+
+    def noise() -> torch.Tensor:
+        return torch.randn(batch_size, generator.z_dim, generator=sampler).to(device)
+
+    for step in progress_bar(range(1, steps + 1), desc=kind, enabled=progress):
+        for _ in range(d_steps):
+            real = images[torch.randint(len(images), (batch_size,), generator=sampler).to(device)]
+            with torch.no_grad():
+                fake = generator(noise())
+            real_out, fake_out = discriminator(real), discriminator(fake)
+            if wgan:
+                d_loss = fake_out.mean() - real_out.mean()
+                d_loss = d_loss + 10.0 * gradient_penalty(discriminator, real, fake)
+            else:
+                d_loss = discriminator_loss(real_out, fake_out)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+        fake_out = discriminator(generator(noise()))
+        g_loss = -fake_out.mean() if wgan else generator_loss(fake_out)
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        if step % log_every == 0:
+            squash = (lambda t: t) if wgan else torch.sigmoid  # DCGAN: report probabilities
+            history.step.append(step)
+            history.d_loss.append(d_loss.item())
+            history.g_loss.append(g_loss.item())
+            history.d_real.append(squash(real_out.detach()).mean().item())
+            history.d_fake.append(squash(fake_out.detach()).mean().item())
+        if fixed_noise is not None and step in snapshot_at:
+            history.snapshots.append((step, sample_images(generator, fixed_noise)))
+    return history
+
+
+@torch.no_grad()
+def sample_images(generator: Generator, noise: torch.Tensor) -> torch.Tensor:
+    """Images for ``noise`` in eval mode (batch-norm running statistics), on the CPU."""
+    mode = generator.training
+    generator.eval()
+    device = next(generator.parameters()).device
+    out = generator(noise.to(device)).cpu()
+    generator.train(mode)
+    return out
