@@ -2,11 +2,12 @@
 
 ``make book`` and ``make test`` call this module; run it directly with
 ``python -m companion.pipeline --help``. Chapters are Jupytext MyST notebooks
-listed in ``_toc.yml``. Each is converted to ``.ipynb``, executed by papermill
-with ``PROFILE`` injected after its ``parameters`` cell, and written to
-``_build/executed/``. The HTML is then built by ``jupyter-book`` from a staged
-copy of the book in which every chapter is its executed notebook, so that
-Sphinx renders the outputs that papermill produced and executes nothing itself.
+listed in ``_toc.yml``. Each is converted to ``.ipynb``, given its ``PROFILE``
+by papermill (injected after its ``parameters`` cell), executed by nbclient
+(the engine papermill itself runs on), and written to ``_build/executed/``.
+The HTML is then built by ``jupyter-book`` from a staged copy of the book in
+which every chapter is its executed notebook, so that Sphinx renders the
+outputs of that execution and executes nothing itself.
 """
 
 import argparse
