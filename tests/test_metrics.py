@@ -40,3 +40,14 @@ def test_round_trip_and_table(tmp_path):
     assert "No chapter" in metrics_table({})
     with pytest.raises(ValueError, match="not a chapter record"):
         metrics_table({"beta": {"results": {}}})
+
+
+def test_summary_text_lists_every_result_in_the_tables_format():
+    from companion.report import summary_text
+
+    text = summary_text({"accuracy": 0.912345, "converged": True, "device": "cpu"})
+    assert text.splitlines() == [
+        f"{'accuracy':30s} 0.912",
+        f"{'converged':30s} True",
+        f"{'device':30s} cpu",
+    ]

@@ -116,3 +116,16 @@ def test_scheduler_is_stepped_once_per_batch():
     fit(m, blobs(n=100), optimizer=opt, epochs=2, batch_size=8, scheduler=schedule, progress=False)
     assert schedule.last_epoch == 2 * 13  # 13 batches of at most 8 in each of 2 epochs
     assert opt.param_groups[0]["lr"] == 0.0
+
+
+def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode():
+    from companion.train import evaluating
+
+    m = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    with evaluating(m):
+        assert not m.training and not torch.is_grad_enabled()
+    assert m.training and torch.is_grad_enabled()
+    m.eval()
+    with pytest.raises(RuntimeError), evaluating(m):
+        raise RuntimeError("restored even on error")
+    assert not m.training

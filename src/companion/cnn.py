@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from companion.conv import conv_output_size
-from companion.train import fit
+from companion.train import evaluating, fit
 
 
 def _is_int(value: object) -> bool:
@@ -149,16 +149,11 @@ def feature_maps(model: MnistCNN, x: torch.Tensor) -> list[torch.Tensor]:
     expected = (1, model.image_size, model.image_size)
     if x.ndim != 4 or tuple(x.shape[1:]) != expected:
         raise ValueError(f"x must be (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
-    was_training = model.training
-    model.eval()
     maps = []
-    try:
-        with torch.no_grad():
-            for layer in model.features:
-                x = layer(x)
-                maps.append(x)
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        for layer in model.features:
+            x = layer(x)
+            maps.append(x)
     return maps
 
 
@@ -185,7 +180,6 @@ def to_image_tensor(images: np.ndarray) -> torch.Tensor:
     return x.unsqueeze(1)  # (N, 1, H, W)
 
 
-@torch.no_grad()
 def penultimate_features(model: MnistCNN, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """The ``hidden``-dimensional features before the last layer, for images ``x`` (N, 1, S, S).
 
@@ -195,18 +189,15 @@ def penultimate_features(model: MnistCNN, x: torch.Tensor, batch_size: int = 100
     """
     if x.dim() != 4:
         raise ValueError(f"x must be (N, 1, S, S), got shape {tuple(x.shape)}")
-    mode = model.training
-    model.eval()
     device = next(model.parameters()).device
     body = model.classifier[:-2]  # Flatten → Linear → ReLU (dropout and the output layer dropped)
-    out = torch.cat(
-        [
-            body(model.features(x[i : i + batch_size].to(device))).cpu()
-            for i in range(0, len(x), batch_size)
-        ]
-    )
-    model.train(mode)
-    return out
+    with evaluating(model):
+        return torch.cat(
+            [
+                body(model.features(x[i : i + batch_size].to(device))).cpu()
+                for i in range(0, len(x), batch_size)
+            ]
+        )
 
 
 def train_mnist_classifier(

@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from companion.progress import progress_bar
+from companion.train import evaluating
 
 KINDS = ("dcgan", "wgan-gp")
 
@@ -198,12 +199,8 @@ def train_gan(
     return history
 
 
-@torch.no_grad()
 def sample_images(generator: Generator, noise: torch.Tensor) -> torch.Tensor:
     """Images for ``noise`` in eval mode (batch-norm running statistics), on the CPU."""
-    mode = generator.training
-    generator.eval()
     device = next(generator.parameters()).device
-    out = generator(noise.to(device)).cpu()
-    generator.train(mode)
-    return out
+    with evaluating(generator):
+        return generator(noise.to(device)).cpu()

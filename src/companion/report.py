@@ -12,6 +12,11 @@ def _format(value: object) -> str:
     return str(value)
 
 
+def summary_text(results: Mapping[str, object]) -> str:
+    """One line per result, name then value, for a chapter's closing summary cell."""
+    return "\n".join(f"{name:30s} {_format(value)}" for name, value in results.items())
+
+
 def metrics_table(records: Mapping[str, Mapping]) -> str:
     """Markdown for the Reproducibility page: an overview table, then one table per chapter.
 

@@ -7,6 +7,8 @@ shows a ``tqdm`` progress bar over epochs.
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -55,6 +57,23 @@ def _place(tensors: tuple[torch.Tensor, ...], device: torch.device) -> tuple[tor
 def _autocast(device: torch.device) -> torch.autocast:
     # bfloat16 keeps float32's exponent range, so no loss scaling is needed.
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Run a block with ``model`` in eval mode and without gradients, then restore its mode.
+
+    Eval mode makes dropout a no-op and batch norm use its running statistics;
+    restoring the previous mode lets a helper be called in the middle of
+    training (a GAN's snapshots, say) without switching training off.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 @torch.no_grad()
