@@ -13,13 +13,22 @@ PROFILE ?= $(shell $(PY) -m companion.pipeline default-profile)
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: book test execute html unit nbval book-checks lint clean
+.PHONY: book test execute html unit nbval book-checks notebooks reader-check browser-check lint clean
 
 book: execute html  ## execute every chapter, then build _build/html
 
+# The tests run JOBS notebooks at once, one CPU thread each (torch and
+# TensorFlow): on a small CI machine that beats one notebook on every core,
+# and both executions of a chapter must use the same threads to agree.
+JOBS ?= 1
+
+test: export OMP_NUM_THREADS := 1
+test: export TF_NUM_INTRAOP_THREADS := 1
+test: export TF_NUM_INTEROP_THREADS := 1
+test: JOBS := 2
 test: unit  ## unit tests, every chapter in the smoke profile, metrics, determinism, nbval
-	$(MAKE) execute PROFILE=smoke
-	$(MAKE) nbval book-checks
+	$(MAKE) execute PROFILE=smoke JOBS=$(JOBS)
+	$(MAKE) nbval book-checks JOBS=$(JOBS)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,13 +37,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 execute: $(VENV)/.installed
-	$(PY) -m companion.pipeline execute --profile $(PROFILE)
+	$(PY) -m companion.pipeline execute --profile $(PROFILE) --jobs $(JOBS)
 
 html: $(VENV)/.installed
 	$(PY) -m companion.pipeline html
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/book -q
+	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q
 
 # nbval re-executes each executed notebook and compares the outputs of the
 # cells tagged nbval-check-output (each chapter's summary of recorded metrics)
@@ -44,10 +53,28 @@ unit: $(VENV)/.installed
 nbval: $(VENV)/.installed
 	rm -rf _build/nbval-metrics
 	COMPANION_METRICS_DIR=$(CURDIR)/_build/nbval-metrics \
-	  $(PY) -m pytest --nbval-lax -p no:cacheprovider -q _build/executed/book
+	  $(PY) -m pytest --nbval-lax -p no:cacheprovider -q -n $(JOBS) --dist loadscope \
+	  _build/executed/book
 
 book-checks: $(VENV)/.installed
 	$(PY) -m pytest tests/book -q
+
+# After `make html`: load every page in headless Chromium (Debian's chromium,
+# or $CHROMIUM) and check math, images, internal links and synced tabs, with a
+# screenshot of each page in _build/screenshots. MathJax is served from a local
+# copy that npm fetches once into _build/browser.
+browser-check: $(VENV)/.installed
+	$(PY) -m pytest tests/browser -q -p no:cacheprovider
+
+# notebooks/<chapter>.ipynb: each chapter as a plain notebook whose first cell
+# installs the package in Colab; the launch buttons open these (committed) files.
+notebooks: $(VENV)/.installed
+	$(PY) -m companion.notebooks
+
+# A reader's machine: a fresh venv from requirements.txt alone runs one generated
+# notebook end to end (smoke profile). Slow the first time: it installs everything.
+reader-check: $(VENV)/.installed
+	$(PY) -m pytest tests/reader -q -s -p no:cacheprovider
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -86,9 +86,11 @@ def test_execute_injects_the_profile_and_records_metrics(book, monkeypatch):
     assert [e.evalue for e in errors] == ["shown on purpose"]  # tagged, so allowed
     record = json.loads((book / "_build/metrics/tiny.json").read_text())
     assert record["profile"] == "smoke" and record["results"]["answer"] == 42
+    (book / "book" / "references.bib").write_text("% cited works\n")
     site = pipeline.stage(book)
     assert (site / "book/tiny.ipynb").is_file() and not (site / "book/tiny.md").exists()
     assert (site / "book/intro.md").is_file() and (site / "_toc.yml").is_file()
+    assert (site / "book/references.bib").read_text() == "% cited works\n"
 
 
 def test_a_failing_chapter_names_itself(book):
@@ -97,9 +99,23 @@ def test_a_failing_chapter_names_itself(book):
         pipeline.execute(book, "smoke")
 
 
+def test_two_jobs_run_every_chapter_and_report_in_reading_order(book, monkeypatch):
+    monkeypatch.delenv("COMPANION_METRICS_DIR", raising=False)
+    (book / "book" / "second.md").write_text(CHAPTER.replace('"tiny"', '"second"'))
+    toc = (book / "_toc.yml").read_text()
+    (book / "_toc.yml").write_text(toc + "      - file: book/second\n")
+    seconds = pipeline.execute(book, "smoke", jobs=2)
+    assert list(seconds) == ["tiny", "second"]
+    for name in seconds:
+        record = json.loads((book / f"_build/metrics/{name}.json").read_text())
+        assert record["chapter"] == name and record["profile"] == "smoke"
+
+
 def test_bad_input_is_refused(book, tmp_path_factory):
     with pytest.raises(ValueError, match="PROFILE"):
         pipeline.execute(book, "quick")
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        pipeline.execute(book, "smoke", jobs=0)
     with pytest.raises(ValueError, match="no notebook named"):
         pipeline.execute(book, "smoke", only=["missing"])
     with pytest.raises(FileNotFoundError, match="no _toc.yml"):

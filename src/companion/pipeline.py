@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from companion.chapter import check_profile
@@ -61,24 +62,26 @@ def is_notebook(path: Path) -> bool:
     return text.startswith("---") and "jupytext:" in text.split("\n---", 1)[0]
 
 
-def execute(root: Path, profile: str, only: list[str] | None = None) -> dict[str, float]:
+def execute(
+    root: Path, profile: str, only: list[str] | None = None, jobs: int = 1
+) -> dict[str, float]:
     """Execute the book's notebooks in ``profile`` and return seconds per notebook.
 
     Args:
         root: the book's root folder (the one with ``_toc.yml``).
         profile: ``"full"`` or ``"smoke"``, injected as the ``PROFILE`` parameter.
         only: names (stems) of the notebooks to run; all of them when ``None``.
+        jobs: how many notebooks to execute at once, each in its own kernel.
 
     Raises:
+        ValueError: ``jobs`` is below 1, or ``only`` names a notebook not in ``_toc.yml``.
         RuntimeError: a notebook failed; the message names it and where its
             partly executed copy is, with the failing cell's traceback in it.
 
     """
-    import jupytext
-    import papermill
-
     check_profile(profile)
-    out_dir = root / BUILD / "executed"
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     # Progress bars are for people at a keyboard; in stored outputs they are noise.
     os.environ.setdefault("TQDM_DISABLE", "1")
     metrics = root / BUILD / "metrics"
@@ -93,39 +96,51 @@ def execute(root: Path, profile: str, only: list[str] | None = None) -> dict[str
         if unknown:
             raise ValueError(f"no notebook named {sorted(unknown)} in _toc.yml")
         notebooks = [p for p in notebooks if p.stem in only]
-    seconds = {}
-    for page in notebooks:
-        target = out_dir / page.with_suffix(".ipynb")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source = target.with_suffix(".source.ipynb")
-        notebook = jupytext.read(root / page)
-        jupytext.write(notebook, source)
-        # Chapters take PROFILE; pages without a parameters cell (the metrics
-        # table, say) are executed as they are.
-        takes_parameters = any("parameters" in c.metadata.get("tags", []) for c in notebook.cells)
-        print(f"executing {page} ({profile}) ...", flush=True)
-        start = time.perf_counter()
-        try:
-            # papermill injects the parameters; nbclient executes. papermill's own
-            # execution would refuse the cells tagged raises-exception, which show
-            # on purpose what a broken listing does.
-            papermill.execute_notebook(
-                str(source),
-                str(target),
-                parameters={"PROFILE": profile} if takes_parameters else None,
-                prepare_only=True,
-                progress_bar=False,
-            )
-            _run_notebook(target, cwd=(root / page).parent)
-        except Exception as error:  # papermill's and nbclient's error types vary by version
-            raise RuntimeError(
-                f"{page} failed in the {profile} profile; the executed copy with the "
-                f"traceback is {target}"
-            ) from error
-        finally:
-            source.unlink(missing_ok=True)
-        seconds[page.stem] = time.perf_counter() - start
+    # Each notebook runs in a kernel of its own, so threads are enough to run
+    # several at once; the work happens in the kernels' processes.
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_execute_one, root, page, profile): page for page in notebooks}
+        seconds = {futures[f].stem: f.result() for f in futures}
     return seconds
+
+
+def _execute_one(root: Path, page: Path, profile: str) -> float:
+    """Execute one notebook into ``_build/executed`` and return its wall time in seconds."""
+    import jupytext
+    import papermill
+
+    target = root / BUILD / "executed" / page.with_suffix(".ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = target.with_suffix(".source.ipynb")
+    notebook = jupytext.read(root / page)
+    jupytext.write(notebook, source)
+    # Chapters take PROFILE; pages without a parameters cell (the metrics
+    # table, say) are executed as they are.
+    takes_parameters = any("parameters" in c.metadata.get("tags", []) for c in notebook.cells)
+    print(f"executing {page} ({profile}) ...", flush=True)
+    start = time.perf_counter()
+    try:
+        # papermill injects the parameters; nbclient executes. papermill's own
+        # execution would refuse the cells tagged raises-exception, which show
+        # on purpose what a broken listing does.
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters={"PROFILE": profile} if takes_parameters else None,
+            prepare_only=True,
+            progress_bar=False,
+        )
+        _run_notebook(target, cwd=(root / page).parent)
+    except Exception as error:  # papermill's and nbclient's error types vary by version
+        raise RuntimeError(
+            f"{page} failed in the {profile} profile; the executed copy with the "
+            f"traceback is {target}"
+        ) from error
+    finally:
+        source.unlink(missing_ok=True)
+    elapsed = time.perf_counter() - start
+    print(f"finished {page} in {elapsed:.1f} s", flush=True)
+    return elapsed
 
 
 def _run_notebook(path: Path, cwd: Path) -> None:
@@ -163,9 +178,15 @@ def stage(root: Path) -> Path:
         else:
             (site / page).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / page, site / page)
-    for asset in ("book/_static", "book/images"):
-        if (root / asset).is_dir():
-            shutil.copytree(root / asset, site / asset)
+    # Everything else in book/ (the bibliography, images, static files) goes as it is.
+    for asset in (root / "book").rglob("*"):
+        if asset.is_file() and asset.suffix not in (".md", ".ipynb"):
+            (site / asset.relative_to(root)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(asset, site / asset.relative_to(root))
+    # The generated chapter notebooks, which the launch and download buttons
+    # serve (see companion.launch_buttons); _config.yml excludes them as pages.
+    if (root / "notebooks").is_dir():
+        shutil.copytree(root / "notebooks", site / "notebooks")
     return site
 
 
@@ -207,12 +228,13 @@ def main(argv: list[str] | None = None) -> None:
     run = commands.add_parser("execute", help="execute the notebooks with papermill")
     run.add_argument("--profile", default=None, help="full or smoke (default: full on a GPU)")
     run.add_argument("--only", nargs="*", help="notebook names to run (default: all)")
+    run.add_argument("--jobs", type=int, default=1, help="notebooks to execute at once")
     commands.add_parser("html", help="build the HTML from the executed notebooks")
     commands.add_parser("default-profile", help="print the profile for this machine")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "execute":
-        _report(execute(root, args.profile or default_profile(), args.only))
+        _report(execute(root, args.profile or default_profile(), args.only, args.jobs))
     elif args.command == "html":
         print(build_html(root))
     else:

@@ -1,0 +1,239 @@
+"""The browser checks themselves, on small pages built here.
+
+Each check must pass a good page and catch a bad one.
+
+The good page is built by Sphinx with sphinx-design (synced tabs, math, an
+image, internal links), so the tab check runs against sphinx-design's real
+markup and JavaScript; the bad pages break one thing each.
+"""
+
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import browser_support
+import pytest
+from browser_support import (
+    REPO,
+    check_pages,
+    chromium_path,
+    defines_synced_tabs,
+    ensure_mathjax,
+    format_failures,
+    serve,
+)
+
+MATHJAX_CACHE = REPO / "_build" / "browser" / "mathjax"
+
+
+def grey_png(width: int = 4, height: int = 4) -> bytes:
+    """A small grey PNG, written by hand so that the test needs no imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))  # filter 0, grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+CONF = """
+extensions = ["sphinx_design"]
+html_theme = "basic"
+"""
+INDEX = r"""
+Synthetic page
+==============
+
+Inline math :math:`a^2 + b^2 = c^2` and a display:
+
+.. math::
+
+   \int_0^1 x \, dx = \frac{1}{2}
+
+.. image:: dot.png
+
+A link to :ref:`the other section <other-section>`.
+
+.. tab-set::
+
+   .. tab-item:: Keras
+      :sync: keras
+
+      Keras, first set.
+
+   .. tab-item:: PyTorch
+      :sync: torch
+
+      PyTorch, first set.
+
+.. tab-set::
+
+   .. tab-item:: Keras
+      :sync: keras
+
+      Keras, second set.
+
+   .. tab-item:: PyTorch
+      :sync: torch
+
+      PyTorch, second set.
+
+.. _other-section:
+
+Other section
+-------------
+
+The end.
+"""
+# Sphinx's own MathJax set-up, with faults: a TeX error, an undefined macro,
+# math MathJax never sees, a missing image, a missing page, a missing anchor, an external script.
+BROKEN = r"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>broken</title>
+<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
+<script src="https://example.org/tracker.js"></script>
+</head><body>
+<p><span class="math notranslate nohighlight">\(x^\)</span></p>
+<p><span class="math notranslate nohighlight">\(\notamacro{x}\)</span></p>
+<p><code><span class="math">\(x^2\)</span></code></p>
+<p><img src="missing.png" alt="missing"></p>
+<p><a href="nowhere.html">gone</a> <a href="index.html#no-such-anchor">bad anchor</a>
+<a href="index.html#other-section">good anchor</a></p>
+</body></html>
+"""
+
+
+# The known, harmless error (a constant declared twice) and a real one.
+ERRORS = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>errors</title>
+<script>const THEBE_JS_URL = "x"</script>
+<script>const THEBE_JS_URL = "x"</script>
+<script>throw new Error("boom")</script>
+</head><body><p>Errors.</p></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """A one-page Sphinx site with sphinx-design tabs, plus hand-broken pages beside it."""
+    source = tmp_path_factory.mktemp("source")
+    (source / "conf.py").write_text(CONF)
+    (source / "index.rst").write_text(textwrap.dedent(INDEX))
+    (source / "dot.png").write_bytes(grey_png())
+    html = tmp_path_factory.mktemp("html")
+    build = [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(source), str(html)]
+    subprocess.run(build, check=True, capture_output=True)
+    index = (html / "index.html").read_text(encoding="utf-8")
+    # The same page without sphinx-design's tab script: tabs no longer sync.
+    script = index.index("design-tabs.js")
+    start, end = index.rindex("<script", 0, script), index.index("</script>", script) + 9
+    (html / "nosync.html").write_text(index[:start] + index[end:], encoding="utf-8")
+    (html / "broken.html").write_text(BROKEN, encoding="utf-8")
+    (html / "errors.html").write_text(ERRORS, encoding="utf-8")
+    return html
+
+
+@pytest.fixture(scope="module")
+def results(site) -> dict[str, browser_support.PageResult]:
+    """The checks' results for each page of the synthetic site, from one browser session."""
+    pages = ["index.html", "nosync.html", "broken.html", "errors.html", "absent.html"]
+    with serve(site) as base:
+        found = check_pages(base, pages, MATHJAX_CACHE, screenshots=site / "shots")
+    return dict(zip(pages, found, strict=True))
+
+
+def test_a_good_sphinx_design_page_passes_every_check(site, results):
+    result = results["index.html"]
+    assert result.problems == [], format_failures([result])
+    assert result.math == 2
+    assert result.images == 1
+    assert result.synced_tab_keys == ["tab:keras", "tab:torch"]
+    assert result.blocked == []
+    assert (site / "shots" / "index.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_tabs_that_do_not_switch_together_are_reported(results):
+    problems = results["nosync.html"].problems
+    assert any("did not switch" in p for p in problems), problems
+
+
+def test_each_fault_of_a_broken_page_is_reported(results):
+    report = "\n".join(results["broken.html"].problems)
+    assert "MathJax error" in report
+    assert r"undefined TeX macro \notamacro" in report
+    assert "not typeset" in report
+    assert "image did not load: missing.png" in report
+    assert "nowhere.html: HTTP 404" in report
+    assert "no id 'no-such-anchor'" in report
+    assert "other-section" not in report  # that anchor exists
+    assert "needs https://example.org/tracker.js" in report
+    assert "local file failed" in report  # missing.png answered 404
+
+
+def test_javascript_errors_fail_unless_known_and_harmless(results):
+    result = results["errors.html"]
+    assert result.problems == ["JavaScript error: boom"]
+    assert result.known_errors == ["Identifier 'THEBE_JS_URL' has already been declared"]
+
+
+def test_blocked_requests_are_recorded_and_only_known_optional_ones_forgiven(results, monkeypatch):
+    assert results["broken.html"].blocked == ["https://example.org/tracker.js"]
+    assert not browser_support.is_known_optional("https://example.org/tracker.js")
+    monkeypatch.setattr(
+        browser_support, "KNOWN_OPTIONAL", (("https://example.org/", "a test exemption"),)
+    )
+    assert browser_support.is_known_optional("https://example.org/tracker.js")
+
+
+def test_a_page_that_cannot_load_is_reported_not_raised(results):
+    assert "page answered HTTP 404" in results["absent.html"].problems
+
+
+def test_workers_must_be_positive():
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        check_pages("http://127.0.0.1:9/", ["index.html"], MATHJAX_CACHE, workers=0)
+
+
+def test_missing_chromium_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("CHROMIUM", str(tmp_path / "no-chromium"))
+    with pytest.raises(FileNotFoundError, match="no Chromium at .*CHROMIUM"):
+        chromium_path()
+
+
+def test_missing_npm_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("MATHJAX_PACKAGE", raising=False)
+    monkeypatch.setattr(browser_support.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="npm is needed"):
+        ensure_mathjax(tmp_path / "mathjax")
+
+
+def test_a_given_mathjax_package_is_used_and_checked(monkeypatch, tmp_path):
+    package = ensure_mathjax(MATHJAX_CACHE)
+    monkeypatch.setenv("MATHJAX_PACKAGE", str(package))
+    assert ensure_mathjax(tmp_path / "unused") == package
+    with pytest.raises(FileNotFoundError, match="not an unpacked mathjax@4"):
+        ensure_mathjax(tmp_path / "unused", major="4")
+    monkeypatch.setenv("MATHJAX_PACKAGE", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="MATHJAX_PACKAGE"):
+        ensure_mathjax(tmp_path / "unused")
+
+
+def test_serving_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        with serve(tmp_path / "absent"):
+            pass
+
+
+def test_sources_with_synced_tabs_are_recognised():
+    assert defines_synced_tabs(":::{tab-item} Keras\n:sync: keras\n")
+    assert defines_synced_tabs("````{tab-set-code}\n")
+    assert not defines_synced_tabs("::::{tab-set}\n:::{tab-item} A\n")
