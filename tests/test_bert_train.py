@@ -11,7 +11,6 @@ from companion.bert_train import (
     evaluate_pretraining,
     pretrain,
     to_tensors,
-    warmup_linear,
 )
 
 VOCAB = 60
@@ -26,14 +25,6 @@ def _sampler():
         low, high = (5, 26) if d % 2 == 0 else (30, VOCAB - 4)
         docs.append([list(range(s, s + 4)) for s in rng.integers(low, high, size=6)])
     return PairSampler(docs, max_tokens=13)
-
-
-def test_warmup_linear_schedule():
-    f = warmup_linear(4, 12)
-    assert [f(s) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
-    assert f(8) == 0.5 and f(12) == 0.0 and f(20) == 0.0
-    with pytest.raises(ValueError, match="warmup"):
-        warmup_linear(10, 10)
 
 
 def test_adamw_decays_weight_matrices_only():

@@ -18,6 +18,7 @@ from torch import nn
 
 from companion.bert import BertForPretraining, pretraining_loss
 from companion.progress import progress_bar
+from companion.schedules import warmup_linear
 from companion.train import _autocast, evaluating
 
 Batch = dict[str, np.ndarray]
@@ -39,23 +40,6 @@ class PretrainHistory:
 def to_tensors(batch: Batch, device: str | torch.device) -> dict[str, torch.Tensor]:
     """A NumPy batch as int64 tensors on ``device``."""
     return {k: torch.as_tensor(v, dtype=torch.long).to(device) for k, v in batch.items()}
-
-
-def warmup_linear(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
-    """BERT's schedule as a learning-rate factor: 0 → 1 over the warm-up, then 1 → 0 linearly.
-
-    Post-LN Transformers are fragile in their first steps, when Adam's
-    second-moment estimates are still poor; the warm-up keeps those steps small.
-    """
-    if not 0 <= warmup_steps < total_steps:
-        raise ValueError(f"need 0 <= warmup_steps < total_steps, got {warmup_steps}, {total_steps}")
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        return max(0.0, (total_steps - step) / (total_steps - warmup_steps))
-
-    return factor
 
 
 def adamw_for_bert(model: nn.Module, lr: float, weight_decay: float = 0.01) -> torch.optim.AdamW:

@@ -10,7 +10,7 @@ back at the end: the checkpoint is chosen without looking at the test set.
 """
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from companion.progress import progress_bar
+from companion.schedules import warmup_linear
 from companion.sentence import TokenIds, length_batches, pad_batch, predict
 from companion.train import _autocast
 from companion.transfer import trainable_parameters
@@ -41,23 +42,6 @@ def _check_split(ids: TokenIds, labels: np.ndarray, name: str) -> np.ndarray:
     if len(ids) == 0 or len(ids) != len(labels):
         raise ValueError(f"{name}: need as many labels as sentences, and at least one")
     return labels.astype(np.int64)
-
-
-def warmup_linear(total_steps: int, warmup_steps: int) -> Callable[[int], float]:
-    """The learning-rate factor at each step: up linearly from 0 to 1, then linearly down to 0.
-
-    Warm-up keeps the first, large gradients of a freshly initialised head from
-    wrecking the pre-trained weights before the head has learnt anything.
-    """
-    if total_steps < 1 or not 0 <= warmup_steps < total_steps:
-        raise ValueError(f"need 0 <= warmup_steps < total_steps, got {warmup_steps}, {total_steps}")
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / (warmup_steps + 1)
-        return max(0.0, (total_steps - step) / (total_steps - warmup_steps))
-
-    return factor
 
 
 def finetune(
@@ -115,7 +99,7 @@ def finetune(
     epoch_batches = [length_batches(lengths, batch_size, seed=seed + e) for e in range(epochs)]
     total = sum(len(b) for b in epoch_batches)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, warmup_linear(total, int(warmup_fraction * total))
+        optimizer, warmup_linear(int(warmup_fraction * total), total)
     )
     per_epoch = len(epoch_batches[0])
     eval_at = {

@@ -74,7 +74,8 @@ MATH_JS = """
     const container = el.querySelector('mjx-container');
     if (!container) { problems.push(`math #${i} not typeset: ${tex}`); return; }
     const rest = el.cloneNode(true);
-    rest.querySelectorAll('mjx-container').forEach((c) => c.remove());
+    // The equation number and its permalink sit beside labelled math.
+    rest.querySelectorAll('mjx-container, .eqno, .headerlink').forEach((c) => c.remove());
     const left = rest.textContent.trim();
     if (left) problems.push(`math #${i} has raw TeX left beside it: ${left.slice(0, 60)}`);
   });
