@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from companion.cnn import MnistCNN
-from companion.mnist_torch import build_mlp, count_parameters, predict_proba, train
+from companion.mnist_torch import build_mlp, predict_proba, train
+from companion.transfer import count_parameters
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def digits():
 def test_mlp_shape_and_parameters():
     model = build_mlp()
     assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
-    assert count_parameters(model) == (784 * 128 + 128) + (128 * 10 + 10) == 101_770
+    assert count_parameters(model).total == (784 * 128 + 128) + (128 * 10 + 10) == 101_770
 
 
 @pytest.mark.parametrize("make", [build_mlp, MnistCNN], ids=["mlp", "cnn"])

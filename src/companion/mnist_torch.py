@@ -75,8 +75,3 @@ def predict_proba(
             ]
         )
     return torch.softmax(logits, dim=1).numpy()
-
-
-def count_parameters(model: nn.Module) -> int:
-    """The number of weights in ``model``, as Keras's ``count_params`` counts them."""
-    return sum(p.numel() for p in model.parameters())
