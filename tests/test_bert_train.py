@@ -7,7 +7,6 @@ import torch
 from companion.bert import BertConfig, BertForPretraining
 from companion.bert_data import PairSampler, make_batch
 from companion.bert_train import (
-    adamw_for_bert,
     evaluate_pretraining,
     pretrain,
     to_tensors,
@@ -25,17 +24,6 @@ def _sampler():
         low, high = (5, 26) if d % 2 == 0 else (30, VOCAB - 4)
         docs.append([list(range(s, s + 4)) for s in rng.integers(low, high, size=6)])
     return PairSampler(docs, max_tokens=13)
-
-
-def test_adamw_decays_weight_matrices_only():
-    model = BertForPretraining(BertConfig(vocab_size=VOCAB, hidden_size=16, num_heads=2))
-    decay, no_decay = adamw_for_bert(model, lr=1e-3, weight_decay=0.01).param_groups
-    assert decay["weight_decay"] == 0.01 and no_decay["weight_decay"] == 0.0
-    assert all(p.dim() == 2 for p in decay["params"])
-    assert any(p is model.embeddings.norm.weight for p in no_decay["params"])
-    assert any(p is model.mlm_bias for p in no_decay["params"])
-    n_params = len(list(model.parameters()))
-    assert len(decay["params"]) + len(no_decay["params"]) == n_params
 
 
 def _run(steps=200):

@@ -1,12 +1,12 @@
 import json
 import subprocess
 import sys
-import textwrap
 import types
 from pathlib import Path
 
 import nbformat
 import pytest
+from chapter_support import tiny_chapter
 
 from companion import notebooks
 from companion.pipeline import toc_pages
@@ -14,38 +14,7 @@ from companion.pipeline import toc_pages
 ROOT = Path(__file__).resolve().parents[1]
 REPO = "https://github.com/companion-book/deep-learning-tested"
 
-CHAPTER = textwrap.dedent(
-    """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-
-    # A chapter
-
-    ```{code-cell} ipython3
-    :tags: [parameters]
-
-    PROFILE = "smoke"
-    ```
-
-    ```{code-cell} ipython3
-    print("profile is", PROFILE)
-    ```
-
-    ```{code-cell} ipython3
-    :tags: [raises-exception]
-
-    raise ValueError("shown on purpose")
-    ```
-    """
-)
+CHAPTER = tiny_chapter("smoke", 'print("profile is", PROFILE)')
 # A notebook page that takes no parameters: the book's own tables, not a chapter.
 PAGE = CHAPTER.replace(":tags: [parameters]\n", "").replace("# A chapter", "# Tables")
 

@@ -1,45 +1,17 @@
 import json
-import textwrap
 
 import nbformat
 import pytest
+from chapter_support import tiny_chapter
 
 from companion import pipeline
 
-CHAPTER = textwrap.dedent(
-    """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-
-    # A chapter
-
-    ```{code-cell} ipython3
-    :tags: [parameters]
-
-    PROFILE = "full"
-    ```
-
-    ```{code-cell} ipython3
-    from companion.chapter import ChapterRun
-    run = ChapterRun("tiny", profile=PROFILE, device="cpu")
-    run.record("answer", 42)
-    print("profile is", PROFILE)
-    ```
-
-    ```{code-cell} ipython3
-    :tags: [raises-exception]
-
-    raise ValueError("shown on purpose")
-    ```
-    """
+CHAPTER = tiny_chapter(
+    "full",
+    "from companion.chapter import ChapterRun\n"
+    'run = ChapterRun("tiny", profile=PROFILE, device="cpu")\n'
+    'run.record("answer", 42)\n'
+    'print("profile is", PROFILE)',
 )
 
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from companion.train import evaluate, fit
+from companion.train import evaluate, fit, mixed_precision
 
 
 def blobs(n=400, seed=0):
@@ -129,3 +129,15 @@ def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode():
     with pytest.raises(RuntimeError), evaluating(m):
         raise RuntimeError("restored even on error")
     assert not m.training
+
+
+def test_mixed_precision_is_off_on_the_cpu_and_takes_a_device_name():
+    a, b = torch.randn(4, 4), torch.randn(4, 4)
+    for device in ("cpu", torch.device("cpu")):
+        with mixed_precision(device):
+            assert (a @ b).dtype == torch.float32  # bfloat16 only on CUDA
+
+
+def test_mixed_precision_refuses_an_unknown_device():
+    with pytest.raises(RuntimeError, match="device"):
+        mixed_precision("gpu0")

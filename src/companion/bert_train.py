@@ -16,10 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from companion.adamw import adamw
 from companion.bert import BertForPretraining, pretraining_loss
 from companion.progress import progress_bar
 from companion.schedules import warmup_linear
-from companion.train import _autocast, evaluating
+from companion.train import evaluating, mixed_precision
 
 Batch = dict[str, np.ndarray]
 
@@ -42,24 +43,6 @@ def to_tensors(batch: Batch, device: str | torch.device) -> dict[str, torch.Tens
     return {k: torch.as_tensor(v, dtype=torch.long).to(device) for k, v in batch.items()}
 
 
-def adamw_for_bert(model: nn.Module, lr: float, weight_decay: float = 0.01) -> torch.optim.AdamW:
-    """AdamW with weight decay on the weight matrices only, not on biases, LayerNorm or scales.
-
-    Decaying a LayerNorm gain or a bias towards 0 has no regularising
-    meaning, so BERT (and most Transformer recipes since) exempts them.
-    """
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        (no_decay if p.dim() < 2 or "norm" in name else decay).append(p)
-    groups = [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999), eps=1e-6)
-
-
 @torch.no_grad()
 def evaluate_pretraining(
     model: BertForPretraining, batches: list[Batch], device: str | torch.device
@@ -73,7 +56,7 @@ def evaluate_pretraining(
     with evaluating(model):
         for batch in batches:
             tensors = to_tensors(batch, device)
-            with _autocast(device):
+            with mixed_precision(device):
                 _, parts = pretraining_loss(model, tensors)
             n_mlm, n_nsp = int(parts["mlm_count"]), len(batch["nsp_labels"])
             totals["mlm_loss"] += parts["mlm_loss"].item() * n_mlm
@@ -129,7 +112,7 @@ def pretrain(
         raise ValueError(f"steps and eval_every must be >= 1, got {steps}, {eval_every}")
     device = torch.device(device)
     model.to(device)
-    optimizer = adamw_for_bert(model, lr, weight_decay)
+    optimizer = adamw(model, lr, weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_linear(warmup_steps, steps))
     history = PretrainHistory()
 
@@ -147,7 +130,7 @@ def pretrain(
     for step in progress_bar(range(1, steps + 1), desc="pre-training", enabled=progress):
         model.train()
         batch = to_tensors(next_batch(), device)
-        with _autocast(device):
+        with mixed_precision(device):
             loss, _ = pretraining_loss(model, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -18,11 +18,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from companion.adamw import adamw
 from companion.progress import progress_bar
 from companion.schedules import warmup_linear
 from companion.sentence import TokenIds, length_batches, pad_batch, predict
-from companion.train import _autocast
-from companion.transfer import trainable_parameters
+from companion.train import mixed_precision
 
 
 @dataclass
@@ -71,7 +71,8 @@ def finetune(
         lr: the peak learning rate of AdamW.
         batch_size: sentences per step.
         warmup_fraction: share of the steps spent warming the learning rate up.
-        weight_decay: AdamW's decoupled weight decay.
+        weight_decay: AdamW's decoupled weight decay of the weight matrices
+            (not of biases or LayerNorm: see :func:`companion.adamw.adamw`).
         evals_per_epoch: validation points per epoch (the last at the epoch's end).
         device: where to train.
         seed: seeds the batch order (dropout draws from torch's global generator).
@@ -90,11 +91,9 @@ def finetune(
         raise ValueError(f"need lr > 0 and 0 <= warmup_fraction < 1, got {lr}, {warmup_fraction}")
     device = torch.device(device)
     model.to(device)
-    params = trainable_parameters(model)
     # The fused kernel updates all tensors in one pass: on a CPU six times faster
     # than the default loop over 22 million parameters, with the same rule.
-    fused = device.type in ("cpu", "cuda")
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=fused or None)
+    optimizer = adamw(model, lr, weight_decay, fused=device.type in ("cpu", "cuda"))
     lengths = [len(s) for s in train_ids]
     epoch_batches = [length_batches(lengths, batch_size, seed=seed + e) for e in range(epochs)]
     total = sum(len(b) for b in epoch_batches)
@@ -117,7 +116,7 @@ def finetune(
         model.train()
         input_ids, mask = pad_batch([train_ids[i] for i in batch], pad_id)
         targets = torch.as_tensor(train_labels[batch], device=device)
-        with _autocast(device):
+        with mixed_precision(device):
             logits = model(input_ids.to(device), mask.to(device))
         loss = F.cross_entropy(logits.float(), targets)
         optimizer.zero_grad(set_to_none=True)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from companion.train import _autocast, evaluating
+from companion.train import evaluating, mixed_precision
 
 TokenIds = Sequence[Sequence[int]]
 
@@ -149,7 +149,7 @@ def _batched(
     device = torch.device(device)
     model.to(device)
     outputs: list[torch.Tensor | None] = [None] * len(ids)
-    with evaluating(model), _autocast(device):
+    with evaluating(model), mixed_precision(device):
         for batch in length_batches([len(s) for s in ids], batch_size):
             input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
             result = fn(input_ids.to(device), mask.to(device)).float().cpu()

@@ -54,8 +54,14 @@ def _place(tensors: tuple[torch.Tensor, ...], device: torch.device) -> tuple[tor
     return tuple(t.to(device) for t in tensors) if size <= DEVICE_BUDGET_BYTES else tensors
 
 
-def _autocast(device: torch.device) -> torch.autocast:
-    # bfloat16 keeps float32's exponent range, so no loss scaling is needed.
+def mixed_precision(device: torch.device | str) -> torch.autocast:
+    """A context in which the forward pass runs in bfloat16 on CUDA, and in float32 elsewhere.
+
+    bfloat16 keeps float32's exponent range, so unlike float16 it needs no
+    loss scaling. On a CPU or MPS device the context changes nothing, so the
+    same training code runs everywhere and CPU runs stay exactly reproducible.
+    """
+    device = torch.device(device)
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
@@ -92,7 +98,7 @@ def evaluate(
     for start in range(0, len(y_all), batch_size):
         x = [t[start : start + batch_size].to(device) for t in xs]
         y = y_all[start : start + batch_size].to(device)
-        with _autocast(device):
+        with mixed_precision(device):
             out = model(*x)
         total += loss_fn(out.float(), y).item() * len(y)
         if not y.is_floating_point():
@@ -155,7 +161,7 @@ def fit(
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size].to(y_all.device)
             x, y = [t[idx].to(device) for t in xs], y_all[idx].to(device)
-            with _autocast(device):
+            with mixed_precision(device):
                 loss = loss_fn(model(*x).float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
