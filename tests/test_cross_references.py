@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import jupytext
 import pytest
 
 from companion.pipeline import toc_pages
@@ -12,8 +13,6 @@ FIGURE = re.compile(
     r"^mystnb:\n  figure:\n    caption: \"[^\"]+\"\n    name: (fig-[a-z0-9-]+)$", re.M
 )
 EQUATION = re.compile(r"^\$\$ \((eq-[a-z0-9-]+)\)$", re.M)
-# A code cell: its optional front matter, then its source.
-CODE_CELL = re.compile(r"^```\{code-cell\} ipython3\n(?:---\n(.*?)^---\n)?(.*?)^```$", re.M | re.S)
 
 
 def chapters() -> list[Path]:
@@ -25,8 +24,10 @@ def missing_references(text: str) -> list[str]:
     """Plots without a caption, and labels of figures and equations that the prose never cites."""
     figures = FIGURE.findall(text)
     uncaptioned = sum(
-        "plt.show()" in source and "caption:" not in (front or "")
-        for front, source in CODE_CELL.findall(text)
+        "plt.show()" in cell.source
+        and not cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+        for cell in jupytext.reads(text, fmt="md:myst").cells
+        if cell.cell_type == "code"
     )
     equations = EQUATION.findall(text)
     problems = [] if figures else ["no captioned figure"]
@@ -56,7 +57,7 @@ def test_the_checker_sees_uncited_and_missing_labels():
 
 def test_the_checker_sees_a_plot_without_a_caption():
     captioned = f"```{{code-cell}} ipython3\n---\n{FIGURE_META}---\nplt.show()\n```\n"
-    tagged = "```{code-cell} ipython3\n---\ntags: [hide-input]\n---\nplt.show()\n```\n"
+    tagged = "```{code-cell} ipython3\n:tags: [hide-input]\n\nplt.show()\n```\n"
     bare = "```{code-cell} ipython3\nplt.plot(x)\nplt.show()\n```\n"
     page = captioned + EQUATION_TEXT + CITES
     assert missing_references(page) == []
