@@ -1,6 +1,11 @@
 import pytest
 import torch
 
+from companion.tensorflow_beside_torch import load_triton_first
+
+# Test modules import Keras on TensorFlow; Triton must be loaded before it.
+load_triton_first()
+
 
 @pytest.fixture(autouse=True)
 def one_torch_thread():

@@ -20,8 +20,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-import keras
-import numpy as np
+from companion.tensorflow_beside_torch import load_triton_first
+
+load_triton_first()  # before Keras brings in TensorFlow: see companion.tensorflow_beside_torch
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 MODELS = ("mlp", "cnn")
 BACKENDS = ("tensorflow", "torch", "jax")

@@ -1,0 +1,60 @@
+import importlib
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from companion.tensorflow_beside_torch import load_triton_first
+
+
+@pytest.fixture
+def installed(monkeypatch):
+    """Pretend that exactly the given packages are installed and none of them loaded."""
+
+    def pretend(*names):
+        for name in ("triton", "tensorflow"):
+            monkeypatch.delitem(sys.modules, name, raising=False)
+        monkeypatch.setattr(
+            importlib.util, "find_spec", lambda name: object() if name in names else None
+        )
+        imported = []
+        monkeypatch.setattr(importlib, "import_module", imported.append)
+        return imported
+
+    return pretend
+
+
+def test_triton_is_loaded_when_both_are_installed(installed):
+    imported = installed("triton", "tensorflow")
+    load_triton_first()
+    assert imported == ["triton"]
+
+
+@pytest.mark.parametrize("names", [("tensorflow",), ("triton",), ()])
+def test_nothing_is_loaded_unless_both_are_installed(installed, names):
+    imported = installed(*names)
+    load_triton_first()
+    assert imported == []
+
+
+def test_tensorflow_already_loaded_is_a_clear_error(installed, monkeypatch):
+    imported = installed("triton", "tensorflow")
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    with pytest.raises(RuntimeError, match="Restart the kernel"):
+        load_triton_first()
+    assert imported == []
+
+
+def test_torch_optimiser_after_tensorflow_does_not_crash():
+    # A fresh process: the crash, where Triton is installed, kills the interpreter.
+    code = (
+        "from companion.tensorflow_beside_torch import load_triton_first\n"
+        "load_triton_first()\n"
+        "import tensorflow, torch\n"
+        "torch.optim.AdamW([torch.nn.Parameter(torch.ones(1))])\n"
+        "print('survived')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "survived"
