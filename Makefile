@@ -8,7 +8,7 @@ PY      := $(VENV)/bin/python
 CONSTRAINTS ?=
 PIP_CONSTRAINT_FLAGS := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 # full on a CUDA machine, smoke elsewhere; override with `make book PROFILE=full`.
-PROFILE ?= $(shell $(PY) -m companion.pipeline default-profile)
+PROFILE ?= $(shell $(PY) -m companion.book.pipeline default-profile)
 
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
@@ -37,10 +37,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 execute: $(VENV)/.installed
-	$(PY) -m companion.pipeline execute --profile $(PROFILE) --jobs $(JOBS)
+	$(PY) -m companion.book.pipeline execute --profile $(PROFILE) --jobs $(JOBS)
 
 html: $(VENV)/.installed
-	$(PY) -m companion.pipeline html
+	$(PY) -m companion.book.pipeline html
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q
@@ -69,7 +69,7 @@ browser-check: $(VENV)/.installed
 # notebooks/<chapter>.ipynb: each chapter as a plain notebook whose first cell
 # installs the package in Colab; the launch buttons open these (committed) files.
 notebooks: $(VENV)/.installed
-	$(PY) -m companion.notebooks
+	$(PY) -m companion.book.notebooks
 
 # A reader's machine: a fresh venv from requirements.txt alone runs one generated
 # notebook end to end (smoke profile). Slow the first time: it installs everything.

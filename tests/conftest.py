@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from companion.tensorflow_beside_torch import load_triton_first
+from companion.runtime.tensorflow_beside_torch import load_triton_first
 
 # Test modules import Keras on TensorFlow; Triton must be loaded before it.
 load_triton_first()

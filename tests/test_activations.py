@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion import activations
+from companion.foundations import activations
 
 TORCH = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 KERAS = {

@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from companion.adamw import adamw
-from companion.bert import BertConfig, BertForPretraining
+from companion.bert.model import BertConfig, BertForPretraining
+from companion.training.optim import adamw
 
 
 def test_only_weight_matrices_are_decayed():

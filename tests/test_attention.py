@@ -5,15 +5,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from companion.attention import (
+from companion.attention.masks import causal_mask, padding_mask
+from companion.attention.multihead import MultiHeadAttention
+from companion.attention.scores import (
     AdditiveScores,
-    MultiHeadAttention,
     attention,
     attention_entropy,
-    causal_mask,
     dot_product_scores,
     masked_softmax,
-    padding_mask,
     scaled_dot_product_scores,
 )
 
@@ -70,8 +69,10 @@ def test_additive_scores_shape_values_and_gradients():
 
 
 def test_additive_scores_refuse_bad_inputs():
-    with pytest.raises(ValueError, match="integers >= 1"):
+    with pytest.raises(ValueError, match="d_hidden must be an int >= 1, got 0"):
         AdditiveScores(4, 4, 0)
+    with pytest.raises(TypeError, match="d_q must be an int, got True"):
+        AdditiveScores(True, 4, 4)
     with pytest.raises(ValueError, match=r"q \(\.\.\., q_len, 6\)"):
         AdditiveScores(6, 4, 8)(torch.randn(2, 5, 4), torch.randn(2, 7, 4))
 

@@ -3,7 +3,7 @@ import time
 import pytest
 import torch
 
-from companion.benchmark import median_seconds, peak_cuda_bytes
+from companion.training.benchmark import median_seconds, peak_cuda_bytes
 
 
 def test_median_seconds_measures_and_warms_up():

@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from companion.bert import BertConfig, BertForPretraining, from_hf, pretraining_loss, to_hf
-from companion.bert_data import IGNORE_INDEX
+from companion.bert.hf_bridge import from_hf, to_hf
+from companion.bert.model import BertConfig, BertForPretraining, pretraining_loss
+from companion.bert.pretraining_data import IGNORE_INDEX
 
 CFG = BertConfig(
     vocab_size=120, hidden_size=32, num_layers=2, num_heads=4, intermediate_size=64, max_len=20
@@ -102,8 +103,10 @@ def test_pretraining_loss_ignores_unchosen_positions(model):
 def test_bad_configs_and_inputs(model):
     with pytest.raises(ValueError, match="divisible"):
         BertConfig(vocab_size=100, hidden_size=30, num_heads=4)
-    with pytest.raises(ValueError, match="integers"):
+    with pytest.raises(ValueError, match="vocab_size must be an int >= 1"):
         BertConfig(vocab_size=0)
+    with pytest.raises(TypeError, match="num_layers must be an int"):
+        BertConfig(vocab_size=100, num_layers=2.0)
     with pytest.raises(ValueError, match="dropout"):
         BertConfig(vocab_size=100, dropout=1.0)
     ids, types, attention = _inputs()

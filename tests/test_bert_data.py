@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from companion.bert_data import (
+from companion.bert.pretraining_data import (
     FIRST_REGULAR_ID,
     IGNORE_INDEX,
     IS_NEXT,
@@ -14,7 +14,7 @@ from companion.bert_data import (
     scene_documents,
     split_speeches,
 )
-from companion.wordpiece import CLS_ID, MASK_ID, PAD_ID, SEP_ID, train_wordpiece
+from companion.bert.wordpiece import CLS_ID, MASK_ID, PAD_ID, SEP_ID, train_wordpiece
 
 PLAY = """First Citizen:
 Before we proceed any further, hear me speak.

@@ -4,13 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from companion.bert import BertConfig, BertForPretraining
-from companion.bert_data import PairSampler, make_batch
-from companion.bert_train import (
-    evaluate_pretraining,
-    pretrain,
-    to_tensors,
-)
+from companion.bert.model import BertConfig, BertForPretraining
+from companion.bert.pretrain import evaluate_pretraining, pretrain, to_tensors
+from companion.bert.pretraining_data import PairSampler, make_batch
 
 VOCAB = 60
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.chapter import ChapterRun, check_profile
-from companion.seed import seed_everything
+from companion.book.chapter import ChapterRun, check_profile
+from companion.runtime.seed import seed_everything
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +64,7 @@ def test_seed_everything_makes_every_generator_repeat():
         rng = seed_everything(11)
         draws.append((random.random(), np.random.rand(), torch.rand(1).item(), rng.random()))
     assert draws[0] == draws[1]
-    with pytest.raises(ValueError, match="non-negative integer"):
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got -1"):
         seed_everything(-1)
-    with pytest.raises(ValueError, match="non-negative integer"):
+    with pytest.raises(TypeError, match="seed must be an int, got 1.5"):
         seed_everything(1.5)

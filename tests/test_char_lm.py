@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion.char_lm import (
+from companion.rnn.char_lm import (
     CharLSTM,
     CharVocab,
     SequenceCrossEntropy,
@@ -13,7 +13,7 @@ from companion.char_lm import (
     split_text,
     unigram_entropy,
 )
-from companion.train import evaluate, fit
+from companion.training.loop import evaluate, fit
 
 TEXT = "to be or not to be, that is the question. " * 40
 

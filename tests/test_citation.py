@@ -6,7 +6,8 @@ import pytest
 import tomllib
 import yaml
 
-from companion import __version__, citation
+from companion import __version__
+from companion.book import citation
 
 ROOT = Path(__file__).resolve().parents[1]
 CFF = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))

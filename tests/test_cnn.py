@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from companion.cnn import MnistCNN, feature_maps, to_image_tensor
+from companion.cnn.mnist_cnn import MnistCNN, feature_maps, to_image_tensor
 
 
 @pytest.fixture
@@ -96,13 +96,13 @@ def test_forward_rejects_wrong_image_size(model):
     "kwargs, error, match",
     [
         ({"channels": (32,)}, ValueError, "channels must be a pair"),
-        ({"channels": (32, 0)}, ValueError, "channels must be a pair"),
-        ({"channels": (32.0, 64)}, ValueError, "channels must be a pair"),
-        ({"hidden": 0}, ValueError, "hidden must be >= 1"),
+        ({"channels": (32, 0)}, ValueError, r"channels\[1\] must be an int >= 1"),
+        ({"channels": (32.0, 64)}, TypeError, r"channels\[0\] must be an int"),
+        ({"hidden": 0}, ValueError, "hidden must be an int >= 1"),
         ({"hidden": 12.5}, TypeError, "hidden must be an int"),
         ({"num_classes": True}, TypeError, "num_classes must be an int"),
-        ({"dropout": 1.0}, ValueError, r"dropout must lie in \[0, 1\)"),
-        ({"dropout": -0.1}, ValueError, r"dropout must lie in \[0, 1\)"),
+        ({"dropout": 1.0}, ValueError, "dropout must be a number >= 0.0 and < 1.0"),
+        ({"dropout": -0.1}, ValueError, "dropout must be a number >= 0.0 and < 1.0"),
         ({"dropout": "0.5"}, TypeError, "dropout must be a number"),
         ({"image_size": 3}, ValueError, "image_size 3 is too small"),
     ],
@@ -134,7 +134,7 @@ def test_to_image_tensor_rejects_bad_input():
 
 
 def test_penultimate_features_and_the_shared_classifier_recipe():
-    from companion.cnn import penultimate_features, train_mnist_classifier
+    from companion.cnn.mnist_cnn import penultimate_features, train_mnist_classifier
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(32, 28, 28), dtype=np.uint8)

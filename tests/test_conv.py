@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from companion.conv import conv2d, conv_output_size, max_pool2d
+from companion.cnn.conv import conv2d, conv_output_size, max_pool2d
 
 
 def pair(value):
@@ -96,9 +96,9 @@ def test_conv2d_rejects_bad_input():
         conv2d(x, np.zeros((2, 3, 6, 6)))
     with pytest.raises(ValueError, match=r"\(h, w\) pair"):
         conv2d(x, weight, stride=(1, 1, 1))
-    with pytest.raises(TypeError, match="stride must be an integer"):
+    with pytest.raises(TypeError, match="stride must be an int, got"):
         conv2d(x, weight, stride=1.5)
-    with pytest.raises(ValueError, match="padding must be >= 0"):
+    with pytest.raises(ValueError, match="padding must be an int >= 0"):
         conv2d(x, weight, padding=-1)
 
 
@@ -133,7 +133,7 @@ def test_max_pool2d_rejects_bad_input():
         max_pool2d(np.zeros((6, 6)), 2)
     with pytest.raises(ValueError, match="too small"):
         max_pool2d(x, 7)
-    with pytest.raises(TypeError, match="kernel_size must be an integer"):
+    with pytest.raises(TypeError, match="kernel_size must be an int, got"):
         max_pool2d(x, 2.0)
 
 
@@ -172,22 +172,22 @@ def test_conv_output_size_explains_the_books_bug():
 def test_conv_output_size_rejects_bad_arguments():
     assert conv_output_size(28, 3, padding=1) == 28
     assert conv_output_size(np.int64(28), 2, 2) == 14  # NumPy integers are fine
-    with pytest.raises(TypeError, match="size must be an integer"):
+    with pytest.raises(TypeError, match="size must be an int, got"):
         conv_output_size(28.0, 3)
-    with pytest.raises(TypeError, match="stride must be an integer"):
+    with pytest.raises(TypeError, match="stride must be an int, got"):
         conv_output_size(28, 3, stride=True)
-    with pytest.raises(TypeError, match="padding must be an integer"):
+    with pytest.raises(TypeError, match="padding must be an int, got"):
         conv_output_size(28, 3, padding="1")
     for kwargs in [{"size": 0}, {"kernel": 0}, {"stride": 0}, {"dilation": 0}]:
-        with pytest.raises(ValueError, match=f"{next(iter(kwargs))} must be >= 1"):
+        with pytest.raises(ValueError, match=f"{next(iter(kwargs))} must be an int >= 1"):
             conv_output_size(**{"size": 28, "kernel": 3, **kwargs})
-    with pytest.raises(ValueError, match="padding must be >= 0"):
+    with pytest.raises(ValueError, match="padding must be an int >= 0"):
         conv_output_size(28, 3, padding=-1)
     with pytest.raises(ValueError, match="input of size 2 .* too small for a kernel of size 3"):
         conv_output_size(2, 3)
 
 
 def test_conv_module_needs_numpy_only():
-    code = "import sys, companion.conv; print('torch' in sys.modules)"
+    code = "import sys, companion.cnn.conv; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -6,7 +6,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from companion.pipeline import toc_pages
+from companion.book.pipeline import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE = re.compile(

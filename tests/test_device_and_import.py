@@ -4,7 +4,7 @@ import sys
 import pytest
 import torch
 
-from companion.device import resolve_device
+from companion.runtime.device import resolve_device
 
 
 def test_auto_and_cpu():
@@ -31,8 +31,8 @@ def test_bad_or_unavailable_devices_are_refused():
 
 def test_import_companion_is_cheap():
     code = (
-        "import sys, companion, companion.chapter, companion.metrics, companion.report\n"
-        "import companion.data, companion.losses, companion.optimizers, companion.pipeline\n"
+        "import sys, companion, companion.book, companion.book.pipeline, companion.data\n"
+        "import companion.runtime, companion.foundations.losses, companion.foundations\n"
         "heavy = ('torch', 'tensorflow', 'keras', 'pandas', 'mlxtend', 'papermill')\n"
         "print([m for m in heavy if m in sys.modules])"
     )

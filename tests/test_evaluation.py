@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from companion.evaluation import (
+from companion.frameworks.evaluation import (
     area_under_curve,
     class_scores,
     confusion_matrix,

@@ -3,9 +3,9 @@ import pytest
 import torch
 from sentence_support import tiny_bert
 
-from companion.finetune import finetune
-from companion.lora import add_lora
-from companion.sentence import SentenceClassifier, predict
+from companion.transfer.finetune import finetune
+from companion.transfer.lora import add_lora
+from companion.transfer.sentence import SentenceClassifier, predict
 
 
 def word_task(n, seed):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from companion.frechet import frechet_distance, gaussian_stats
+from companion.gan.frechet import frechet_distance, gaussian_stats
 
 
 def reference(stats_a, stats_b):

@@ -1,16 +1,10 @@
 import pytest
 import torch
 
-from companion.checkpoints import load_weights, save_weights
-from companion.gan import (
-    Discriminator,
-    Generator,
-    discriminator_loss,
-    generator_loss,
-    gradient_penalty,
-    sample_images,
-    train_gan,
-)
+from companion.gan.losses import discriminator_loss, generator_loss, gradient_penalty
+from companion.gan.networks import Discriminator, Generator
+from companion.gan.training import sample_images, train_gan
+from companion.training.loop import load_weights, save_weights
 
 
 def test_shapes_and_range():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.pipeline import toc_pages
+from companion.book.pipeline import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "book" / "glossary.md"

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from companion.gradients import deep_mlp, layer_gradient_norms, linear_layers
+from companion.foundations.gradients import deep_mlp, layer_gradient_norms, linear_layers
 
 
 @pytest.fixture

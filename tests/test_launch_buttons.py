@@ -3,7 +3,7 @@ import subprocess
 import sys
 import types
 
-from companion.launch_buttons import NOTEBOOKS_DIR, _copy_notebooks, retarget_buttons
+from companion.book.launch_buttons import NOTEBOOKS_DIR, _copy_notebooks, retarget_buttons
 
 COLAB = "https://colab.research.google.com/github/org/repo/blob/main/"
 BINDER = "https://mybinder.org/v2/gh/org/repo/main?urlpath=tree/"
@@ -91,7 +91,8 @@ def test_the_notebooks_are_copied_into_the_html(tmp_path):
 
 def test_the_new_modules_import_neither_sphinx_nor_a_framework():
     code = (
-        "import sys, companion.launch_buttons, companion.notebooks, companion.citation\n"
+        "import sys, companion.book.launch_buttons, companion.book.notebooks\n"
+        "import companion.book.citation\n"
         "heavy = ('sphinx', 'torch', 'tensorflow', 'jupytext', 'nbformat', 'yaml')\n"
         "print([m for m in heavy if m in sys.modules])"
     )

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion import linear_regression as lr
+from companion.foundations import linear_regression as lr
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_same_rng_seed_gives_identical_runs(data):
 
 def test_bad_arguments_are_refused(data):
     X, y = data
-    with pytest.raises(ValueError, match="lr > 0"):
+    with pytest.raises(ValueError, match="lr must be a number > 0"):
         lr.gradient_descent(X, y, lr=0, epochs=1)
     with pytest.raises(ValueError, match="batch_size"):
         lr.gradient_descent(X, y, lr=0.1, epochs=1, batch_size=0)

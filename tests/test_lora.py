@@ -3,9 +3,9 @@ import torch
 from sentence_support import tiny_bert
 from torch import nn
 
-from companion.lora import BERT_TARGETS, LoRALinear, add_lora, lora_parameter_count
-from companion.sentence import SentenceClassifier
-from companion.transfer import count_parameters
+from companion.training.parameters import count_parameters
+from companion.transfer.lora import BERT_TARGETS, LoRALinear, add_lora, lora_parameter_count
+from companion.transfer.sentence import SentenceClassifier
 
 
 def test_lora_linear_starts_as_the_base_layer_and_trains_only_a_and_b():
@@ -57,8 +57,9 @@ def test_add_lora_freezes_the_encoder_but_not_the_head():
 def test_lora_refuses_bad_input():
     with pytest.raises(TypeError):
         LoRALinear(nn.Conv1d(2, 2, 1), rank=1, alpha=1)
-    for rank, alpha in ((0, 1), (True, 1), (2, 0), (2, -1.0)):
-        with pytest.raises(ValueError):
+    for rank, alpha, error in ((0, 1, ValueError), (True, 1, TypeError), (2, 0, ValueError),
+                               (2, -1.0, ValueError), (2, "1", TypeError)):  # fmt: skip
+        with pytest.raises(error, match="rank must|alpha must"):
             LoRALinear(nn.Linear(2, 2), rank=rank, alpha=alpha)
     with pytest.raises(ValueError):
         lora_parameter_count(0, 4, 2)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from companion import losses
+from companion.foundations import losses
 
 
 @pytest.fixture

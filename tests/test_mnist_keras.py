@@ -1,4 +1,4 @@
-"""companion.mnist_keras in this process's Keras backend, and in both backends via subprocesses."""
+"""The Keras models in this process's backend, and in both backends via subprocesses."""
 
 import json
 
@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from companion import mnist_keras
-from companion.cnn import MnistCNN
-from companion.mnist_torch import build_mlp as torch_mlp
-from companion.transfer import count_parameters
+from companion.cnn.mnist_cnn import MnistCNN
+from companion.frameworks import keras_backends, keras_models
+from companion.frameworks.torch_models import build_mlp as torch_mlp
+from companion.training.parameters import count_parameters
 
 
 @pytest.fixture
@@ -20,58 +20,60 @@ def digits():
 
 def test_models_have_the_torch_twins_parameter_counts():
     assert (
-        mnist_keras.count_parameters(mnist_keras.build_mlp()) == count_parameters(torch_mlp()).total
+        keras_models.count_parameters(keras_models.build_mlp())
+        == count_parameters(torch_mlp()).total
     )
     assert (
-        mnist_keras.count_parameters(mnist_keras.build_cnn()) == count_parameters(MnistCNN()).total
+        keras_models.count_parameters(keras_models.build_cnn())
+        == count_parameters(MnistCNN()).total
     )
-    assert mnist_keras.build("cnn").name == "cnn"
+    assert keras_models.build("cnn").name == "cnn"
     with pytest.raises(ValueError, match="model must be one of"):
-        mnist_keras.build("rnn")
+        keras_models.build("rnn")
 
 
 def test_to_inputs_scales_and_shapes_for_each_model(digits):
     images = digits[0]
-    mlp_x = mnist_keras.to_inputs(mnist_keras.build_mlp(), images)
-    cnn_x = mnist_keras.to_inputs(mnist_keras.build_cnn(), images)
+    mlp_x = keras_models.to_inputs(keras_models.build_mlp(), images)
+    cnn_x = keras_models.to_inputs(keras_models.build_cnn(), images)
     assert mlp_x.shape == (64, 28, 28) and cnn_x.shape == (64, 28, 28, 1)
     assert mlp_x.dtype == np.float32
     np.testing.assert_allclose(mlp_x, images / 255, atol=1e-7)
     with pytest.raises(TypeError, match="uint8"):
-        mnist_keras.to_inputs(mnist_keras.build_mlp(), images / 255)
+        keras_models.to_inputs(keras_models.build_mlp(), images / 255)
     with pytest.raises(TypeError, match=r"\(N, 28, 28\)"):
-        mnist_keras.to_inputs(mnist_keras.build_mlp(), images[0])
+        keras_models.to_inputs(keras_models.build_mlp(), images[0])
 
 
 def test_training_is_reproducible_and_predictions_are_probabilities(digits):
     def trained():
         keras.utils.set_random_seed(0)
-        model = mnist_keras.build_mlp()
-        done = mnist_keras.train(model, *digits, epochs=2, batch_size=16, learning_rate=1e-3)
+        model = keras_models.build_mlp()
+        done = keras_models.train(model, *digits, epochs=2, batch_size=16, learning_rate=1e-3)
         return model, done
 
     (first, d1), (second, d2) = trained(), trained()
     assert len(d1.train_loss) == 2 and d1.train_loss == d2.train_loss
     assert d1.seconds > 0
-    p1 = mnist_keras.predict_proba(first, digits[0])
-    np.testing.assert_array_equal(p1, mnist_keras.predict_proba(second, digits[0]))
+    p1 = keras_models.predict_proba(first, digits[0])
+    np.testing.assert_array_equal(p1, keras_models.predict_proba(second, digits[0]))
     assert p1.shape == (64, 10)
     np.testing.assert_allclose(p1.sum(axis=1), 1, atol=1e-5)
 
 
 def test_train_rejects_bad_arguments(digits):
-    model = mnist_keras.build_mlp()
+    model = keras_models.build_mlp()
     with pytest.raises(ValueError, match="epochs >= 1"):
-        mnist_keras.train(model, *digits, epochs=0, batch_size=8, learning_rate=1e-3)
+        keras_models.train(model, *digits, epochs=0, batch_size=8, learning_rate=1e-3)
     with pytest.raises(ValueError, match="learning_rate > 0"):
-        mnist_keras.train(model, *digits, epochs=1, batch_size=8, learning_rate=-1.0)
+        keras_models.train(model, *digits, epochs=1, batch_size=8, learning_rate=-1.0)
     with pytest.raises(ValueError, match="64 images but 10 labels"):
-        mnist_keras.train(model, digits[0], digits[1][:10], epochs=1, batch_size=8,
+        keras_models.train(model, digits[0], digits[1][:10], epochs=1, batch_size=8,
                           learning_rate=1e-3)  # fmt: skip
 
 
 def test_main_trains_and_prints_a_record_in_this_backend(capsys):
-    record = mnist_keras.main(["--train-size", "300", "--test-size", "100", "--epochs", "1"])
+    record = keras_backends.main(["--train-size", "300", "--test-size", "100", "--epochs", "1"])
     assert json.loads(capsys.readouterr().out.strip()) == record
     assert record["backend"] == keras.backend.backend()
     assert (record["train_size"], record["test_size"], record["parameters"]) == (300, 100, 101_770)
@@ -81,7 +83,7 @@ def test_main_trains_and_prints_a_record_in_this_backend(capsys):
 def test_the_same_code_runs_on_both_backends():
     # Both processes at once: each spends most of its time importing its framework.
     started = {
-        backend: mnist_keras.start_in_backend(
+        backend: keras_backends.start_in_backend(
             backend, model="mlp", subset="small", epochs=2, train_size=1000, test_size=500
         )  # fmt: skip
         for backend in ("tensorflow", "torch")
@@ -97,11 +99,11 @@ def test_the_same_code_runs_on_both_backends():
 def test_a_failing_backend_process_raises_with_its_error():
     # JAX is not installed for the book, so Keras cannot start on it.
     with pytest.raises(RuntimeError, match="jax backend failed"):
-        mnist_keras.run_in_backend("jax", model="mlp", train_size=10, timeout=300)
+        keras_backends.run_in_backend("jax", model="mlp", train_size=10, timeout=300)
 
 
 def test_backend_and_options_are_checked_before_starting_a_process():
     with pytest.raises(ValueError, match="backend must be one of"):
-        mnist_keras.start_in_backend("theano")
+        keras_backends.start_in_backend("theano")
     with pytest.raises(TypeError, match="unknown options"):
-        mnist_keras.start_in_backend("torch", modle="mlp")
+        keras_backends.start_in_backend("torch", modle="mlp")

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from companion.cnn import MnistCNN
-from companion.mnist_torch import build_mlp, predict_proba, train
-from companion.transfer import count_parameters
+from companion.cnn.mnist_cnn import MnistCNN
+from companion.frameworks.torch_models import build_mlp, predict_proba, train
+from companion.training.parameters import count_parameters
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from companion.neuron import neuron_gradients
+from companion.foundations.neuron import neuron_gradients
 
 
 @pytest.mark.parametrize("loss", ["squared", "cross_entropy"])

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from chapter_support import tiny_chapter
 
-from companion import notebooks
-from companion.pipeline import toc_pages
+from companion.book import notebooks
+from companion.book.pipeline import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = "https://github.com/companion-book/deep-learning-tested"
@@ -123,7 +123,7 @@ def test_committed_notebooks_install_the_packages_version():
 
 
 def test_the_staged_book_carries_the_notebooks_for_the_buttons(book):
-    from companion import pipeline
+    from companion.book import pipeline
 
     notebooks.write_notebooks(book, "0.1.0")
     for stem in ("tiny", "tables"):  # stand-ins for the executed copies

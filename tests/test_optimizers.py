@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion import optimizers as opt
+from companion.foundations import optimizers as opt
 
 CASES = [
     (lambda: opt.SGD(0.1), torch.optim.SGD, {"lr": 0.1}),
@@ -47,13 +47,13 @@ def test_every_optimiser_makes_progress_on_the_bowl():
 
 
 def test_bad_hyperparameters_are_refused():
-    with pytest.raises(ValueError, match="learning rate"):
+    with pytest.raises(ValueError, match="lr must be a number > 0"):
         opt.SGD(0)
     with pytest.raises(ValueError, match="momentum"):
         opt.Momentum(0.1, momentum=1.0)
     with pytest.raises(ValueError, match="alpha"):
         opt.RMSprop(0.1, alpha=1.5)
-    with pytest.raises(ValueError, match="betas"):
+    with pytest.raises(ValueError, match="beta must be a number >= 0.0 and < 1.0, got 1.0"):
         opt.Adam(0.1, betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="steps"):
         opt.descend(opt.SGD(0.1), opt.elongated_bowl_grad, np.zeros(2), -1)

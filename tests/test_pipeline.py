@@ -4,11 +4,11 @@ import nbformat
 import pytest
 from chapter_support import tiny_chapter
 
-from companion import pipeline
+from companion.book import pipeline
 
 CHAPTER = tiny_chapter(
     "full",
-    "from companion.chapter import ChapterRun\n"
+    "from companion.book.chapter import ChapterRun\n"
     'run = ChapterRun("tiny", profile=PROFILE, device="cpu")\n'
     'run.record("answer", 42)\n'
     'print("profile is", PROFILE)',

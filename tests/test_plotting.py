@@ -3,7 +3,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from companion.plotting import plot_curves, use_book_style  # noqa: E402
+from companion.runtime.plotting import plot_curves, use_book_style  # noqa: E402
 
 
 def test_plot_curves_draws_each_curve_from_first_x():

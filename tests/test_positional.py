@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from companion.positional import PositionalEncoding, shift_matrix, sinusoidal_encoding
+from companion.attention.positional import PositionalEncoding, shift_matrix, sinusoidal_encoding
 
 
 def test_table_values_at_hand_computed_positions():
@@ -64,9 +64,9 @@ def test_shift_matrices_are_rotations_that_compose():
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="even and >= 2"):
         sinusoidal_encoding(10, 5)
-    with pytest.raises(ValueError, match="even and >= 2"):
+    with pytest.raises(ValueError, match="d_model must be an int >= 2"):
         sinusoidal_encoding(10, 0)
-    with pytest.raises(ValueError, match="max_len must be >= 1"):
+    with pytest.raises(ValueError, match="max_len must be an int >= 1"):
         sinusoidal_encoding(0, 4)
     with pytest.raises(TypeError, match="max_len must be an int"):
         sinusoidal_encoding(10.0, 4)

@@ -2,7 +2,12 @@ import re
 
 import pytest
 
-from companion.pretrained import MODEL_ID, MODEL_REVISION, ModelUnavailableError, load_encoder
+from companion.transfer.pretrained import (
+    MODEL_ID,
+    MODEL_REVISION,
+    ModelUnavailableError,
+    load_encoder,
+)
 
 
 def test_the_model_is_pinned_to_a_commit():

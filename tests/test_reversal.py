@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion.reversal import BOS, DIGIT0, EOS, PAD, exact_match, make_reversal, to_text
+from companion.attention.reversal import BOS, DIGIT0, EOS, PAD, exact_match, make_reversal, to_text
 
 
 def test_targets_are_the_reversed_sources():

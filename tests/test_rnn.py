@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from companion.rnn import LSTMFromScratch, RNNFromScratch
+from companion.rnn.cells import LSTMFromScratch, RNNFromScratch
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import pytest
 
-from companion.schedules import warmup_linear
+from companion.training.optim import warmup_linear
 
 
 def test_warmup_linear_rises_to_one_then_falls_to_zero():

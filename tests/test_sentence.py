@@ -4,7 +4,7 @@ import torch
 from sentence_support import tiny_bert, tiny_tokenizer
 from torch import nn
 
-from companion.sentence import (
+from companion.transfer.sentence import (
     SentenceClassifier,
     embed,
     length_batches,

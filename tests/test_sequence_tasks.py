@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion.sequence_tasks import SequenceClassifier, delayed_recall, input_gradient_norms
+from companion.rnn.sequence_tasks import SequenceClassifier, delayed_recall, input_gradient_norms
 
 
 def test_delayed_recall_labels_the_marked_first_symbol():

@@ -10,7 +10,7 @@ a second instead of going unnoticed.
 import re
 from pathlib import Path
 
-from companion.pipeline import is_notebook, toc_pages
+from companion.book.pipeline import is_notebook, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = Path("book/source_notes.md")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from companion.tensorflow_beside_torch import load_triton_first
+from companion.runtime.tensorflow_beside_torch import load_triton_first
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_tensorflow_already_loaded_is_a_clear_error(installed, monkeypatch):
 def test_torch_optimiser_after_tensorflow_does_not_crash():
     # A fresh process: the crash, where Triton is installed, kills the interpreter.
     code = (
-        "from companion.tensorflow_beside_torch import load_triton_first\n"
+        "from companion.runtime.tensorflow_beside_torch import load_triton_first\n"
         "load_triton_first()\n"
         "import tensorflow, torch\n"
         "torch.optim.AdamW([torch.nn.Parameter(torch.ones(1))])\n"

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from companion.train import evaluate, fit, mixed_precision
+from companion.training.loop import evaluate, fit, mixed_precision
 
 
 def blobs(n=400, seed=0):
@@ -98,7 +98,7 @@ def test_bad_data_is_refused():
 
 
 def test_progress_bar_obeys_the_pipelines_switch(monkeypatch):
-    from companion.progress import progress_bar
+    from companion.runtime.progress import progress_bar
 
     monkeypatch.setenv("TQDM_DISABLE", "1")
     assert progress_bar(range(3), desc="x").disable
@@ -119,7 +119,7 @@ def test_scheduler_is_stepped_once_per_batch():
 
 
 def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode():
-    from companion.train import evaluating
+    from companion.training.loop import evaluating
 
     m = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
     with evaluating(m):

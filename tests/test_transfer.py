@@ -3,16 +3,13 @@ import pytest
 import torch
 from torch import nn
 
-from companion.cnn import MnistCNN
-from companion.transfer import (
+from companion.cnn.mnist_cnn import MnistCNN
+from companion.training.parameters import ParameterCount, count_parameters
+from companion.transfer.selection import sample_per_class, select_digits, split_validation
+from companion.transfer.strategies import (
     STRATEGIES,
-    ParameterCount,
     backbone_features,
-    count_parameters,
-    sample_per_class,
-    select_digits,
     set_trainable,
-    split_validation,
     train_for_steps,
     trainable_parameters,
     transfer_cnn,

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from companion.char_lm import SequenceCrossEntropy
-from companion.reversal import BOS, PAD, VOCAB_SIZE, make_reversal
-from companion.train import fit
-from companion.transformer import Seq2SeqTransformer
+from companion.attention.reversal import BOS, PAD, VOCAB_SIZE, make_reversal
+from companion.attention.transformer import Seq2SeqTransformer
+from companion.rnn.char_lm import SequenceCrossEntropy
+from companion.training.loop import fit
 
 
 def tiny_transformer(num_layers: int, max_len: int) -> Seq2SeqTransformer:

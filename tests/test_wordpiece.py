@@ -1,6 +1,6 @@
 import pytest
 
-from companion.wordpiece import (
+from companion.bert.wordpiece import (
     CLS_ID,
     MASK_ID,
     PAD_ID,
@@ -63,7 +63,7 @@ def test_encode_lines_has_no_special_tokens(tokenizer):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="vocab_size"):
         train_wordpiece(CORPUS, vocab_size=10)
-    with pytest.raises(ValueError, match="vocab_size"):
+    with pytest.raises(TypeError, match="vocab_size must be an int, got True"):
         train_wordpiece(CORPUS, vocab_size=True)
     with pytest.raises(ValueError, match="no text"):
         train_wordpiece(["", "  \n"], vocab_size=200)

@@ -3,7 +3,7 @@
 Importing :mod:`companion` is cheap on purpose: it pulls in neither torch nor
 TensorFlow, so that ``import companion`` works on any machine and in any
 kernel. Framework code lives in submodules that a chapter imports when it
-needs them (:mod:`companion.train` for torch, for example).
+needs them (:mod:`companion.training.loop` for torch, for example).
 """
 
 from importlib.metadata import PackageNotFoundError, version

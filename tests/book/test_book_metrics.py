@@ -4,14 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
-import tomllib
 
-from companion.chapter import PROFILES
-from companion.metrics import check_thresholds
-from companion.pipeline import is_notebook, toc_pages
+from companion.book.chapter import PROFILES
+from companion.book.pipeline import is_notebook, toc_pages
+from companion.book.records import check_thresholds, read_thresholds
 
 ROOT = Path(__file__).resolve().parents[2]
-THRESHOLDS = tomllib.loads(Path(__file__).with_name("thresholds.toml").read_text())
+THRESHOLDS = read_thresholds(ROOT)
+
 # A chapter is a notebook of the book that records metrics through ChapterRun.
 CHAPTERS = [
     page.stem

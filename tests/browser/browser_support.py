@@ -14,7 +14,21 @@ The checks, per page (see ``check_pages``):
   of the same major version (the deployed book loads it from a CDN, which an
   offline machine cannot reach);
 - no local file the page loads fails, and no uncaught JavaScript error occurs
-  (but for the known, harmless ones in ``KNOWN_JS_ERRORS``).
+  (but for the known, harmless ones in ``KNOWN_JS_ERRORS``);
+- no input code block scrolls sideways at the 1280x900 viewport: a code
+  cell's input (``.cell_input pre``) or a listing (``code-block``,
+  ``literalinclude``: ``div.highlight pre``), including code collapsed in a
+  ``<details>`` or in a tab that is not selected. Outputs (``.cell_output``) are
+  exempt: a wide table or printout may scroll, code a reader studies may not;
+- no input code shows the book's harness (``run.record(``, ``run.finish(``,
+  ``summary_text(``), and papermill's injected parameters cell is not shown
+  (a cell tagged ``injected-parameters``, or one whose first line is
+  ``# Parameters``);
+- Chinese text is drawn with a font that has Chinese glyphs, not as boxes:
+  every rendered element whose own text holds a CJK ideograph must be drawn
+  (Chrome DevTools' ``CSS.getPlatformFontsForNode``) with at least one font
+  that ``fc-list :lang=zh`` lists. Text that is not rendered (a closed tab or
+  dropdown, ``<title>``) is not checked.
 
 Chromium is Debian's (``/usr/bin/chromium``, or ``$CHROMIUM``); Playwright
 drives it and downloads no browser of its own.
@@ -63,6 +77,19 @@ KNOWN_JS_ERRORS: tuple[tuple[str, str], ...] = (
 PAGE_TIMEOUT_MS = 30_000
 CLICK_TIMEOUT_MS = 5_000  # a tab label that stays hidden this long is a failure
 VIEWPORT = {"width": 1280, "height": 900}
+# Code the book itself runs to record and summarise a chapter's results: it belongs in
+# removed cells (``remove-input``/``remove-cell``), never in code a reader is shown.
+HARNESS_CALL = re.compile(r"\b(?:run\.record|run\.finish|summary_text)\s*\(")
+# The first line of the cell papermill injects with a run's parameters.
+INJECTED_FIRST_LINE = "# Parameters"
+# CJK ideographs: the unified block, extension A and the compatibility block. Punctuation
+# is left out: a Latin font may draw some of it, and a term always has an ideograph.
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Elements whose text is never drawn: not worth asking Chromium about their fonts.
+UNRENDERED_ELEMENTS = frozenset({"SCRIPT", "STYLE", "TITLE", "NOSCRIPT", "TEMPLATE"})
+# The Debian package the check asks for when no installed font covers Chinese
+# (small, 1.6 MB, and its glyphs are Chinese forms; .ci/run installs it).
+CJK_FONT_PACKAGE = "fonts-wqy-microhei"
 
 # Runs in the page after MathJax has finished: what became of each math element.
 MATH_JS = """
@@ -149,6 +176,45 @@ TAB_STATE_JS = """
 """
 
 
+# Every input code block of a page (code cells' inputs and listings, not outputs), with
+# what the width and harness checks need. Code out of view has no width, so closed
+# <details> (hide-input cells, dropdowns) are opened and every tab panel is shown while
+# measuring, then put back: each block is measured at the width it has when a reader
+# opens it. The character width is the block's own font's, measured on a canvas (no
+# layout); the columns that fit are the content box's width over it.
+CODE_JS = """
+() => {
+  const closed = [...document.querySelectorAll('details:not([open])')];
+  closed.forEach((d) => { d.open = true; });
+  const showTabs = document.createElement('style');
+  showTabs.textContent = '.sd-tab-set > .sd-tab-content { display: block !important; }';
+  document.head.appendChild(showTabs);
+  const canvas = document.createElement('canvas').getContext('2d');
+  const blocks = [...document.querySelectorAll('.cell_input pre, div.highlight pre')]
+    .filter((pre) => !pre.closest('.cell_output'))
+    .map((pre) => {
+      const css = getComputedStyle(pre);
+      canvas.font = `${css.fontStyle} ${css.fontWeight} ${css.fontSize} ${css.fontFamily}`;
+      const spacing = parseFloat(css.letterSpacing) || 0;
+      const char = canvas.measureText('0'.repeat(100)).width / 100 + spacing;
+      const inner = pre.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+      return {
+        kind: pre.closest('.cell_input') ? 'cell' : 'listing',
+        collapsed: closed.some((d) => d.contains(pre)),
+        injected: Boolean(pre.closest('.tag_injected-parameters')),
+        text: pre.textContent,
+        scrollWidth: pre.scrollWidth,
+        clientWidth: pre.clientWidth,
+        fit: pre.clientWidth > 0 ? Math.floor(inner / char) : null,
+      };
+    });
+  showTabs.remove();
+  closed.forEach((d) => { d.open = false; });
+  return blocks;
+}
+"""
+
+
 def chromium_path() -> str:
     """Return the Chromium to drive: ``$CHROMIUM``, else Debian's ``/usr/bin/chromium``.
 
@@ -216,6 +282,26 @@ def ensure_mathjax(cache: Path, major: str = "3") -> Path:
         root.parent.mkdir(parents=True)
         Path(tmp, "package").rename(root)
     return root
+
+
+@functools.cache
+def chinese_font_families() -> frozenset[str]:
+    """Every name of every font family that fontconfig says covers Chinese (``fc-list :lang=zh``).
+
+    Chromium on Linux finds its fallback fonts through fontconfig, so these are
+    the families it can draw Chinese with. Empty when none is installed, or when
+    ``fc-list`` itself is missing. Computed once per run.
+    """
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return frozenset()
+    listed = subprocess.run(
+        [fc_list, "--format", "%{family}\n", ":lang=zh"], capture_output=True, text=True
+    ).stdout
+    # One line per font; a family with several names (English, Chinese) lists them all.
+    return frozenset(
+        name.strip() for line in listed.splitlines() for name in line.split(",") if name.strip()
+    )
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -299,6 +385,10 @@ class PageResult:
     images: int = 0
     links: int = 0
     synced_tab_keys: list[str] = field(default_factory=list)
+    code_blocks: int = 0  # input code blocks: cell inputs and listings
+    # How many characters fit across most of the page's cell inputs (None: no cell).
+    code_columns: int | None = None
+    chinese: int = 0  # rendered elements whose own text holds Chinese
     blocked: list[str] = field(default_factory=list)
     known_errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -341,6 +431,117 @@ class NetworkGuard:
         await route.abort("blockedbyclient")
 
 
+def _label(number: int, block: dict) -> str:
+    """How a message names a code block: its place among the page's input code, and its kind."""
+    return f"code block #{number} ({block['kind']}{', collapsed' if block['collapsed'] else ''})"
+
+
+def code_width_problems(blocks: list[dict]) -> list[str]:
+    """One message per input code block (see ``CODE_JS``) that scrolls sideways.
+
+    A block that is wider than its box makes a reader scroll to read its lines;
+    the message gives its longest line, in characters, against how many fit.
+    """
+    found = []
+    for number, block in enumerate(blocks, start=1):
+        if block["fit"] is None or block["scrollWidth"] <= block["clientWidth"]:
+            continue  # not laid out (nothing to measure), or it fits
+        longest = max(block["text"].splitlines() or [""], key=len)
+        found.append(
+            f"{_label(number, block)} scrolls sideways: its longest line is {len(longest)} "
+            f"characters, {block['fit']} fit: {longest[:60]!r}"
+        )
+    return found
+
+
+def is_injected_parameters(block: dict) -> bool:
+    """Whether a code block is papermill's injected parameters cell (by its tag or first line)."""
+    lines = block["text"].strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    return block["kind"] == "cell" and (block["injected"] or first == INJECTED_FIRST_LINE)
+
+
+def harness_problems(blocks: list[dict]) -> list[str]:
+    """One message per line of input code that calls the book's harness, and per injected cell.
+
+    The harness (``run.record``, ``run.finish``, ``summary_text``) and the
+    parameters papermill injects are the book's machinery, not the lesson.
+    """
+    found = []
+    for number, block in enumerate(blocks, start=1):
+        if is_injected_parameters(block):
+            text = " ".join(block["text"].split())
+            found.append(
+                f"{_label(number, block)} is papermill's injected parameters cell: {text[:60]!r}"
+            )
+        for line in block["text"].splitlines():
+            if HARNESS_CALL.search(line):
+                found.append(f"{_label(number, block)} shows the book's harness: {line.strip()!r}")
+    return found
+
+
+def common_columns(blocks: list[dict]) -> int | None:
+    """The characters that fit in most of a page's cell inputs (the smaller on a tie); None if none.
+
+    Cells in a narrower box (a tab, an admonition) fit fewer; the main column's
+    width is the one the code has to be written for.
+    """
+    fits = [b["fit"] for b in blocks if b["kind"] == "cell" and b["fit"] is not None]
+    if not fits:
+        return None
+    return max(sorted(set(fits)), key=fits.count)
+
+
+def _chinese_elements(node: dict, found: list[tuple[int, str, str]]) -> None:
+    """Collect ``(nodeId, tag, text)`` for each element of a DevTools DOM tree with Chinese text.
+
+    Only an element's own text counts (its text-node children, from the first
+    ideograph on): DevTools reports the fonts of those, not of its descendants.
+    """
+    children = node.get("children", [])
+    if node["nodeType"] == 1 and node["nodeName"] not in UNRENDERED_ELEMENTS:
+        own = " ".join(" ".join(c["nodeValue"].split()) for c in children if c["nodeType"] == 3)
+        first = CJK_IDEOGRAPH.search(own)
+        if first:
+            found.append((node["nodeId"], node["nodeName"].lower(), own[first.start() :]))
+    for child in children:
+        _chinese_elements(child, found)
+
+
+async def _check_chinese(page, result: PageResult, families: frozenset[str]) -> None:
+    """Check that every rendered element with Chinese in its own text is drawn with a Chinese font.
+
+    Chromium draws a character no installed font has as a box (tofu), and says
+    nothing; DevTools' ``CSS.getPlatformFontsForNode`` lists the fonts it drew
+    a node's text with, and a character drawn with no font adds to none of them.
+    """
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        await cdp.send("DOM.enable")
+        await cdp.send("CSS.enable")
+        root = (await cdp.send("DOM.getDocument", {"depth": -1}))["root"]
+        elements: list[tuple[int, str, str]] = []
+        _chinese_elements(root, elements)
+        for node_id, name, text in elements:
+            fonts = (await cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id}))["fonts"]
+            if not fonts:
+                continue  # not rendered: a closed tab or dropdown
+            result.chinese += 1
+            used = list(dict.fromkeys(font["familyName"] for font in fonts))  # once each
+            if not families.intersection(used):
+                result.problems.append(
+                    f"Chinese text drawn as boxes, no Chinese font: <{name}> {text[:20]!r} "
+                    f"(fonts used: {', '.join(used)})"
+                )
+    finally:
+        await cdp.detach()
+    if result.chinese and not families:
+        result.problems.append(
+            "no installed font covers Chinese (`fc-list :lang=zh` lists none): "
+            f"install Debian's {CJK_FONT_PACKAGE} (apt-get install {CJK_FONT_PACKAGE})"
+        )
+
+
 async def _check_tabs(page, result: PageResult) -> None:
     """Click each synced tab key where it is not selected; check it is then selected everywhere."""
     labels = await page.evaluate(TAB_LABELS_JS)
@@ -377,7 +578,13 @@ async def _wait_for_mathjax(page, result: PageResult) -> bool:
 
 
 async def _check_page(
-    context, url: str, name: str, links: LinkChecker, mathjax: Path, shot: Path | None
+    context,
+    url: str,
+    name: str,
+    links: LinkChecker,
+    mathjax: Path,
+    shot: Path | None,
+    chinese_fonts: frozenset[str],
 ) -> PageResult:
     """Load ``url`` in a new tab of ``context`` and run every check on it."""
     result = PageResult(page=name)
@@ -411,8 +618,15 @@ async def _check_page(
         result.links = len(set(hrefs))
         result.problems.extend(links.problems(hrefs))
         await _check_tabs(page, result)
+        # Measure code only once the fonts it is drawn in have loaded.
+        await page.evaluate("() => document.fonts.ready.then(() => true)")
+        blocks = await page.evaluate(CODE_JS)
+        result.code_blocks = len(blocks)
+        result.code_columns = common_columns(blocks)
+        result.problems.extend(code_width_problems(blocks))
+        result.problems.extend(harness_problems(blocks))
+        await _check_chinese(page, result, chinese_fonts)
         if shot is not None:
-            await page.evaluate("() => document.fonts.ready.then(() => true)")
             shot.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(shot), full_page=True)
     except Exception as error:  # one page's crash must not hide the other pages' results
@@ -435,7 +649,12 @@ async def _check_page(
 
 
 async def _check_all(
-    base: str, pages: list[str], mathjax: Path, screenshots: Path | None, workers: int
+    base: str,
+    pages: list[str],
+    mathjax: Path,
+    screenshots: Path | None,
+    workers: int,
+    chinese_fonts: frozenset[str],
 ) -> list[PageResult]:
     from playwright.async_api import async_playwright
 
@@ -451,7 +670,9 @@ async def _check_all(
             async def one(page: str) -> PageResult:
                 shot = screenshots / Path(page).with_suffix(".png") if screenshots else None
                 async with slots:
-                    return await _check_page(context, base + page, page, links, mathjax, shot)
+                    return await _check_page(
+                        context, base + page, page, links, mathjax, shot, chinese_fonts
+                    )
 
             return list(await asyncio.gather(*(one(page) for page in pages)))
         finally:
@@ -464,6 +685,7 @@ def check_pages(
     mathjax_cache: Path,
     screenshots: Path | None = None,
     workers: int = 3,
+    chinese_fonts: frozenset[str] | None = None,
 ) -> list[PageResult]:
     """Load each page under ``base`` in headless Chromium and run every check on it.
 
@@ -474,6 +696,8 @@ def check_pages(
         screenshots: a folder for a full-page PNG of each page, or ``None``.
         workers: pages checked at once, each in its own tab (on two cores, three
             overlap one page's loading with another's screenshot best).
+        chinese_fonts: the font families that draw Chinese; ``None`` (the
+            default) asks fontconfig (see ``chinese_font_families``).
 
     Returns:
         One ``PageResult`` per page, in the order of ``pages``.
@@ -488,12 +712,14 @@ def check_pages(
         raise ValueError(f"workers must be at least 1, got {workers}")
     chromium_path()  # fail early, with its clear message
     ensure_mathjax(mathjax_cache)  # fetch before any page waits on it
-    return asyncio.run(_check_all(base, pages, mathjax_cache, screenshots, workers))
+    if chinese_fonts is None:
+        chinese_fonts = chinese_font_families()
+    return asyncio.run(_check_all(base, pages, mathjax_cache, screenshots, workers, chinese_fonts))
 
 
 def toc_html_pages(root: Path) -> list[str]:
     """The HTML file of every page in ``root``'s ``_toc.yml``, relative to the HTML folder."""
-    from companion.pipeline import toc_pages
+    from companion.book.pipeline import toc_pages
 
     return [page.with_suffix(".html").as_posix() for page in toc_pages(root)]
 

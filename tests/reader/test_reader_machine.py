@@ -1,5 +1,6 @@
 """A reader's machine: a fresh virtual environment, built from requirements.txt alone, runs
-a generated notebook end to end in the smoke profile.
+a generated notebook end to end in the smoke profile, and the unit tests pass in a copy of
+the repository that has no pre-filled ``shared`` folder beside it.
 
 Only torch is held to the version in ``constraints.txt`` (the CPU build CI
 tests with), because the newest torch on PyPI is a multi-GB CUDA build; every
@@ -23,6 +24,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from companion.data import data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / "_build" / "reader-venv"
@@ -131,3 +134,40 @@ def test_a_fresh_venv_from_requirements_runs_a_generated_notebook(tmp_path):
     assert injected and 'PROFILE = "smoke"' in injected[0].source
     assert (tmp_path / "metrics" / "losses.json").is_file()
     print(f"\n[reader-check] total: {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def _tracked_copy(destination: Path) -> Path:
+    """Copy the files git tracks (a fresh clone's work tree) to ``destination``."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    for name in filter(None, files):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    return destination
+
+
+def test_the_unit_tests_pass_in_a_clone_without_a_prefilled_folder_beside_it(tmp_path):
+    """What a reader gets: a clone on its own, and a data cache of its own.
+
+    The cache is a writable copy of whatever cache this run uses (CI's is
+    pre-filled and read-only), as it stands after a reader's first run; with
+    ``HF_HUB_OFFLINE`` and no internet, a test that still looked for data
+    beside the repository, or downloaded, would fail here.
+    """
+    _reader_venv(tmp_path)
+    clone = _tracked_copy(tmp_path / "alone" / "book")
+    assert not (clone.parent / "shared").exists()
+    cache = tmp_path / "alone" / "cache"
+    if data_dir().is_dir():
+        shutil.copytree(data_dir(), cache)
+        for folder in (cache, *(p for p in cache.rglob("*") if p.is_dir())):
+            folder.chmod(0o755)  # a reader's own cache is writable
+    env = {**_reader_env(tmp_path), "COMPANION_DATA_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
+    _run(
+        "unit tests in a clone without a pre-filled folder beside it",
+        [BIN / "python", "-m", "pytest", "tests", "--ignore=tests/book", "--ignore=tests/reader",
+         "--ignore=tests/browser", "-q", "-p", "no:cacheprovider", "-n", "2"],
+        env=env, cwd=clone,
+    )  # fmt: skip

@@ -2,10 +2,11 @@
 
 All data comes through this package. Each file is listed in :data:`REGISTRY`
 with its mirror URLs, size and SHA-256, and lives in a cache directory
-(:func:`data_dir`: ``$COMPANION_DATA_DIR``, else ``$XDG_CACHE_HOME/companion`` or
-``~/.cache/companion``). A file is downloaded the first time a loader needs it,
-never at import, and every copy, cached or fresh, is checked against its hash.
-``COMPANION_DATA_DIR`` may point at a read-only, pre-filled cache.
+(:func:`data_dir`: ``$COMPANION_DATA_DIR``, else the per-user cache, on Linux
+``$XDG_CACHE_HOME/companion`` or ``~/.cache/companion``). A file is downloaded
+(with pooch) the first time a loader needs it, never at import, and every copy,
+cached or fresh, is checked against its hash. ``COMPANION_DATA_DIR`` may point at
+a read-only, pre-filled cache.
 
 Loaders:
 
@@ -13,7 +14,8 @@ Loaders:
 * :func:`load_tinyshakespeare` -- the Tiny Shakespeare corpus as a string;
 * :func:`load_sst2` -- SST-2 sentences and labels.
 
-This package needs NumPy and tqdm only; it never imports a deep-learning framework.
+This package needs NumPy, pooch (with requests) and tqdm only; it never imports a
+deep-learning framework.
 """
 
 from .cache import data_dir

@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
-__all__ = ["DATA_DIR_ENV", "data_dir", "file_problem", "is_writable", "sha256_of"]
+import pooch
+
+__all__ = ["DATA_DIR_ENV", "data_dir", "file_problem", "is_writable"]
 
 #: Environment variable that overrides the cache directory.
 DATA_DIR_ENV = "COMPANION_DATA_DIR"
-
-_CHUNK = 1 << 20
 
 
 def data_dir() -> Path:
     """Return the cache directory that the data layer reads and downloads into.
 
     ``$COMPANION_DATA_DIR`` if it is set and not empty (it may point at a read-only,
-    pre-filled cache); otherwise ``$XDG_CACHE_HOME/companion``, or
-    ``~/.cache/companion`` when ``XDG_CACHE_HOME`` is unset or not absolute (as the
-    XDG spec asks). The directory is not created here: only a download creates it.
+    pre-filled cache); otherwise the per-user cache :func:`pooch.os_cache` gives for
+    ``companion``: ``$XDG_CACHE_HOME/companion`` or ``~/.cache/companion`` on Linux,
+    ``~/Library/Caches/companion`` on macOS. The directory is not created here:
+    only a download creates it.
     """
     override = os.environ.get(DATA_DIR_ENV, "")
     if override:
         return Path(override).expanduser().absolute()
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "companion"
-
-
-def sha256_of(path: Path) -> str:
-    """Return the hex SHA-256 of the file at ``path``, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return pooch.os_cache("companion")
 
 
 def file_problem(path: Path, size: int, sha256: str) -> str | None:
@@ -51,7 +40,7 @@ def file_problem(path: Path, size: int, sha256: str) -> str | None:
     actual_size = path.stat().st_size
     if actual_size != size:
         return f"has {actual_size} bytes, expected {size}"
-    actual_sha = sha256_of(path)
+    actual_sha = pooch.file_hash(str(path), alg="sha256")
     if actual_sha != sha256:
         return f"has SHA-256 {actual_sha}, expected {sha256}"
     return None

@@ -1,30 +1,29 @@
-"""Verified, atomic downloads into the cache, with mirror fallback and bounded retries.
+"""Verified downloads into the cache, on pooch, with mirror fallback and bounded retries.
 
-Every download goes to a temporary file next to its destination and is renamed
-into place (``os.replace``, atomic on one file system) only once its size and
-SHA-256 match the registry. An interrupted or wrong download therefore never
-leaves a file that looks like a good one, and two processes filling the same
-cache cannot see each other's half-written files.
+One attempt at one URL is :func:`pooch.retrieve`: it streams the body into a
+temporary file in the cache folder, checks its SHA-256 and only then renames it
+into place, so a failed download never leaves a file that looks like a good one.
+Added here: mirrors tried in turn, retries only for failures that may pass (pooch's
+``retry_if_failed`` would retry a wrong checksum too), zip members verified, a
+read-only cache never written, and an error that says what to do.
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
+import logging
 import os
-import shutil
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
+import pooch
+import requests
 from tqdm.auto import tqdm
 
+from .._checks import check_int, check_number
 from .cache import DATA_DIR_ENV, data_dir, file_problem, is_writable
 from .registry import RemoteFile, lookup
 
@@ -38,7 +37,15 @@ TIMEOUT_S = 30.0
 BACKOFF_S = 1.0
 
 _CHUNK = 1 << 16
-_USER_AGENT = "companion-data (Python urllib)"
+# The kinds of transient failure, as the message names them.
+_KINDS = (
+    (requests.Timeout, "timed out"),
+    (requests.ConnectionError, "cannot connect"),  # refused, reset, unknown host
+    (requests.exceptions.ChunkedEncodingError, "truncated body"),  # fewer bytes than announced
+)
+
+# What pooch calls to fetch a URL into a file: (url, output_file, pooch instance).
+_Downloader = Callable[[str, str, object], None]
 
 
 class DataUnavailableError(RuntimeError):
@@ -86,9 +93,9 @@ def fetch_file(
     A cached copy is used only if its size and SHA-256 match; a missing or corrupt
     one is (re)downloaded. Each URL of ``remote`` is tried in order, each up to
     ``attempts`` times for errors that may pass (connection errors, timeouts,
-    truncated bodies, HTTP 5xx) and once for those that will not (HTTP 4xx, wrong
-    size or checksum, a bad archive). A cache hit writes nothing, so ``cache_dir``
-    may be read-only.
+    truncated bodies, HTTP 5xx, 408 and 429) and once for those that will not
+    (other HTTP 4xx, wrong size or checksum, a bad archive). A cache hit writes
+    nothing, so ``cache_dir`` may be read-only.
 
     Args:
         remote: What to fetch.
@@ -97,7 +104,8 @@ def fetch_file(
         timeout: Seconds to wait for a connection or for data, greater than 0.
 
     Raises:
-        TypeError: If ``remote`` is not a :class:`RemoteFile` or ``cache_dir`` not a path.
+        TypeError: If ``remote`` is not a :class:`RemoteFile`, ``cache_dir`` not a
+            path, ``attempts`` not an int or ``timeout`` not a number.
         ValueError: If ``attempts`` or ``timeout`` is out of range.
         DataUnavailableError: If the file is missing or corrupt and either the cache
             directory is read-only or every URL failed. The message names the file,
@@ -108,10 +116,8 @@ def fetch_file(
         raise TypeError(f"remote must be a RemoteFile, got {type(remote).__name__}")
     if not isinstance(cache_dir, (str, os.PathLike)):
         raise TypeError(f"cache_dir must be a path, got {type(cache_dir).__name__}")
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        raise ValueError(f"attempts must be an int >= 1, got {attempts!r}")
-    if not timeout > 0:
-        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+    attempts = check_int("attempts", attempts)
+    timeout = check_number("timeout", timeout, above=0)
     cache_dir = Path(cache_dir)
     target = cache_dir / remote.path
     problem = file_problem(target, remote.size, remote.sha256)
@@ -120,131 +126,98 @@ def fetch_file(
     if not is_writable(target.parent):
         raise DataUnavailableError(_read_only_message(remote, cache_dir, problem))
     failures: list[str] = []
-    for url in remote.urls:
-        for attempt in range(1, attempts + 1):
-            try:
-                _download(url, remote, target, timeout)
-            except _AttemptError as failure:
-                failures.append(f"{url} (attempt {attempt}): {failure.reason}")
-                if not failure.transient:
-                    break
-                if attempt < attempts:
-                    time.sleep(BACKOFF_S * attempt)
-            else:
-                return target
+    # pooch logs each step at INFO: the bar already shows progress, and its hint to pin
+    # the zip's hash is not for readers.
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        for url in remote.urls:
+            for attempt in range(1, attempts + 1):
+                try:
+                    _download(url, remote, target, timeout)
+                except _AttemptError as failure:
+                    failures.append(f"{url} (attempt {attempt}): {failure.reason}")
+                    if not failure.transient:
+                        break
+                    if attempt < attempts:
+                        time.sleep(BACKOFF_S * attempt)
+                else:
+                    return target
+    finally:
+        logger.setLevel(level)
     raise DataUnavailableError(_offline_message(remote, cache_dir, problem, failures))
 
 
 def _download(url: str, remote: RemoteFile, target: Path, timeout: float) -> None:
-    """Fetch ``url`` and atomically place the verified file at ``target``."""
-    with _open(url, timeout) as response:
-        # Only now, with a server answering, is anything written to the cache.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with _temp_path(target) as part:
-            # A zip's own size is unknown: only the member's size can be enforced.
-            limit = None if remote.member is not None else remote.size
-            with open(part, "wb") as sink:
-                _receive(response, sink, limit=limit, label=target.name)
-            if remote.member is None:
-                _install(part, remote, target)
-                return
-            with _temp_path(target) as member_part:
-                _extract(part, remote, member_part)
-                _install(member_part, remote, target)
-
-
-def _open(url: str, timeout: float) -> http.client.HTTPResponse:
-    """Open ``url``, turning every failure into an :class:`_AttemptError`."""
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    """Make one attempt at ``url``, turning each way it can fail into an :class:`_AttemptError`."""
+    downloader = _downloader(Path(remote.path).name, remote.size, timeout)
     try:
-        return urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as error:
-        error.close()
+        if remote.member is None:
+            # pooch checks the SHA-256 of its temporary file, then renames it to target.
+            pooch.retrieve(
+                url, remote.sha256, fname=target.name, path=target.parent, downloader=downloader
+            )
+        else:
+            _download_member(url, remote, target, downloader)
+    except requests.HTTPError as error:
+        code = error.response.status_code
         # Server errors and throttling may clear up; a 404 or 403 will not.
-        transient = error.code >= 500 or error.code in (408, 429)
-        raise _AttemptError(f"HTTP {error.code} {error.reason}", transient=transient) from None
-    except urllib.error.URLError as error:
-        raise _AttemptError(f"cannot connect: {error.reason}", transient=True) from None
-    except (OSError, http.client.HTTPException) as error:  # timeouts, resets, bad replies
-        raise _AttemptError(f"{type(error).__name__}: {error}", transient=True) from None
-
-
-def _receive(
-    response: http.client.HTTPResponse, sink: BinaryIO, *, limit: int | None, label: str
-) -> None:
-    """Copy the response body into ``sink``, checking it against Content-Length and ``limit``."""
-    declared = response.headers.get("Content-Length", "")
-    expected = int(declared) if declared.isdigit() else None
-    if limit is not None and expected is not None and expected != limit:
-        raise _AttemptError(f"server offers {expected} bytes, expected {limit}", transient=False)
-    received = 0
-    # disable=None: a bar on a terminal or in a notebook, silence in logs and tests.
-    with tqdm(
-        total=expected,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        desc=label,
-        leave=False,
-        disable=None,
-    ) as bar:
-        while True:
-            try:
-                chunk = response.read(_CHUNK)
-            except (OSError, http.client.HTTPException) as error:
-                reason = f"connection broke after {received} bytes: {error}"
-                raise _AttemptError(reason, transient=True) from None
-            if not chunk:
-                break
-            received += len(chunk)
-            if limit is not None and received > limit:
-                raise _AttemptError(f"server sent more than {limit} bytes", transient=False)
-            sink.write(chunk)
-            bar.update(len(chunk))
-    # http.client returns a short body without complaint when the server hangs up early.
-    if expected is not None and received != expected:
-        reason = f"truncated body: got {received} of {expected} bytes"
-        raise _AttemptError(reason, transient=True)
-
-
-def _extract(archive: Path, remote: RemoteFile, dest: Path) -> None:
-    """Copy member ``remote.member`` of the zip ``archive`` to ``dest``."""
-    member = remote.member
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            size = bundle.getinfo(member).file_size
-            # Refuse a wrong member before inflating it: it could be huge.
-            if size != remote.size:
-                reason = f"archive member {member} inflates to {size} bytes, expected {remote.size}"
-                raise _AttemptError(reason, transient=False)
-            with bundle.open(member) as source, open(dest, "wb") as sink:
-                shutil.copyfileobj(source, sink, _CHUNK)
-    except KeyError:
-        raise _AttemptError(f"archive has no member {member}", transient=False) from None
+        transient = code >= 500 or code in (408, 429)
+        raise _AttemptError(f"HTTP {code} {error.response.reason}", transient=transient) from None
+    except requests.RequestException as error:
+        # Timeouts, refused or broken connections and truncated bodies may pass; requests'
+        # ValueError subclasses (InvalidURL and the like) will not.
+        kind = next((text for cls, text in _KINDS if isinstance(error, cls)), type(error).__name__)
+        transient = not isinstance(error, ValueError)
+        raise _AttemptError(f"{kind}: {_reason(error)}", transient=transient) from None
+    except ValueError as error:  # pooch's checksum mismatch; it has deleted the download
+        raise _AttemptError(str(error), transient=False) from None
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise _AttemptError(f"not a valid zip archive: {error}", transient=False) from None
 
 
-def _install(part: Path, remote: RemoteFile, target: Path) -> None:
-    """Verify the temporary file ``part`` and rename it to ``target``."""
-    problem = file_problem(part, remote.size, remote.sha256)
-    if problem is not None:
-        what = f"archive member {remote.member}" if remote.member else "downloaded file"
-        raise _AttemptError(f"{what} {problem}", transient=False)
-    os.chmod(part, 0o644)  # mkstemp creates 0600; a cache file is as readable as any download
-    os.replace(part, target)
+def _download_member(url: str, remote: RemoteFile, target: Path, downloader: _Downloader) -> None:
+    """Download the zip at ``url`` and place its verified member ``remote.member`` at ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The zip and what pooch unpacks stay in a scratch folder on target's file system
+    # (so that the final rename is atomic), which goes away whatever happens.
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as scratch:
+        unzip = pooch.Unzip(members=[remote.member], extract_dir="unzipped")
+        # No known hash: the registry pins the member, not the archive.
+        pooch.retrieve(
+            url, None, fname="archive.zip", path=scratch, processor=unzip, downloader=downloader
+        )
+        member = Path(scratch, "unzipped", remote.member)
+        problem = file_problem(member, remote.size, remote.sha256)  # "is missing" if absent
+        if problem is not None:
+            raise _AttemptError(f"archive member {remote.member} {problem}", transient=False)
+        os.chmod(member, 0o644)
+        os.replace(member, target)
 
 
-@contextlib.contextmanager
-def _temp_path(target: Path) -> Iterator[Path]:
-    """Yield a fresh temporary file next to ``target``; remove it unless it was renamed."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        yield Path(name)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+def _downloader(label: str, size: int, timeout: float) -> _Downloader:
+    """Return pooch's HTTP downloader, with a bar shown only on a terminal or in a notebook."""
+
+    def download(url: str, output_file: str, pooch_instance: object) -> None:
+        # disable=None: silence in logs and tests. pooch uses a bar only if it is truthy
+        # (a positive total) and then sets the Content-Length as its total.
+        bar_options = {"unit": "B", "unit_scale": True, "leave": False, "disable": None}
+        with tqdm(total=max(size, 1), desc=label, **bar_options) as bar:
+            http = pooch.HTTPDownloader(progressbar=bar, chunk_size=_CHUNK, timeout=timeout)
+            http(url, output_file, pooch_instance)
+        # Temporary files are created 0600; pooch renames this one into the cache as it is.
+        os.chmod(output_file, 0o644)
+
+    return download
+
+
+def _reason(error: requests.RequestException) -> str:
+    """The useful part of a requests error, which wraps urllib3's and prints it as a tuple."""
+    inner = error.args[0] if error.args else error
+    inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError: the real cause
+    # Its message is its first str argument; others are objects (a connection, a cause).
+    return next((arg for arg in getattr(inner, "args", ()) if isinstance(arg, str)), str(inner))
 
 
 def _how_to_fix(remote: RemoteFile, cache_dir: Path, first: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._checks import check_choice
 from .cache import data_dir, file_problem
 from .download import DataUnavailableError, fetch, fetch_file
 from .idx import parse_idx
@@ -41,8 +42,7 @@ def load_mnist(subset: str) -> tuple[Split, Split]:
         DataUnavailableError: If a file is neither cached nor downloadable.
 
     """
-    if subset not in SUBSETS:
-        raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
+    check_choice("subset", subset, SUBSETS)
     if subset == "full":
         train = (
             _read_idx_gz(fetch("mnist/train-images-idx3-ubyte.gz")),

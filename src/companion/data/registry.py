@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from .._checks import check_int
+
 __all__ = ["REGISTRY", "RemoteFile", "lookup"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -57,10 +59,8 @@ class RemoteFile:
         for url in urls:
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 raise ValueError(f"RemoteFile {self.path!r}: not an http(s) URL: {url!r}")
-        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
-            raise ValueError(
-                f"RemoteFile {self.path!r}: size must be an int >= 0, got {self.size!r}"
-            )
+        # A NumPy integer is accepted and stored as a plain int, like urls as a tuple.
+        object.__setattr__(self, "size", check_int(f"RemoteFile {self.path!r}: size", self.size, 0))
         if not isinstance(self.sha256, str) or not _SHA256.fullmatch(self.sha256):
             raise ValueError(
                 f"RemoteFile {self.path!r}: sha256 must be 64 lower-case hex digits, "

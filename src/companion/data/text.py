@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_choice
 from .download import fetch
 
 __all__ = ["SST2_SPLITS", "load_sst2", "load_tinyshakespeare"]
@@ -39,8 +40,7 @@ def load_sst2(split: str = "train") -> tuple[list[str], np.ndarray]:
         DataUnavailableError: If the file is neither cached nor downloadable.
 
     """
-    if split not in SST2_SPLITS:
-        raise ValueError(f"split must be one of {SST2_SPLITS}, got {split!r}")
+    check_choice("split", split, SST2_SPLITS)
     return _parse_sst2(fetch(f"sst2/{split}.tsv").read_text(encoding="utf-8"))
 
 

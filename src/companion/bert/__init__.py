@@ -1,0 +1,48 @@
+"""Chapter "BERT pre-training".
+
+A WordPiece tokenizer, MLM and NSP data, the encoder, pre-training, and the bridge to
+Hugging Face's ``BertForPreTraining``.
+"""
+
+from .hf_bridge import from_hf, hf_config, to_hf
+from .model import BertConfig, BertEmbeddings, BertForPretraining, BertLayer, pretraining_loss
+from .pretrain import PretrainHistory, evaluate_pretraining, pretrain, to_tensors
+from .pretraining_data import (
+    FIRST_REGULAR_ID,
+    IGNORE_INDEX,
+    PairSampler,
+    Speech,
+    make_batch,
+    mask_tokens,
+    pack_pair,
+    scene_documents,
+    split_speeches,
+)
+from .wordpiece import SPECIAL_TOKENS, encode_lines, train_wordpiece
+
+__all__ = [
+    "BertConfig",
+    "BertEmbeddings",
+    "BertForPretraining",
+    "BertLayer",
+    "FIRST_REGULAR_ID",
+    "IGNORE_INDEX",
+    "PairSampler",
+    "PretrainHistory",
+    "SPECIAL_TOKENS",
+    "Speech",
+    "encode_lines",
+    "evaluate_pretraining",
+    "from_hf",
+    "hf_config",
+    "make_batch",
+    "mask_tokens",
+    "pack_pair",
+    "pretrain",
+    "pretraining_loss",
+    "scene_documents",
+    "split_speeches",
+    "to_hf",
+    "to_tensors",
+    "train_wordpiece",
+]

@@ -1,0 +1,213 @@
+"""A chapter's recorded results: written, read, checked against thresholds, rendered.
+
+Each chapter writes one JSON file, ``<metrics dir>/<chapter>.json``. The
+pipeline points ``COMPANION_METRICS_DIR`` at ``_build/metrics``; a reader
+running a chapter by hand gets ``_build/metrics`` under the book's root (or the
+current folder, outside a checkout). The rules each result must meet, per
+chapter and profile, are in ``book/thresholds.toml`` (:func:`read_thresholds`).
+"""
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import tomllib
+
+METRICS_ENV = "COMPANION_METRICS_DIR"
+_RULES = ("min", "max", "equals")
+
+
+THRESHOLDS_FILE = Path("book") / "thresholds.toml"
+
+
+def book_root(start: Path | None = None) -> Path | None:
+    """The checkout of the book that holds ``start`` (default: the current folder), or None.
+
+    The root is the nearest folder, ``start`` or above, with a ``_toc.yml``.
+    """
+    here = (Path.cwd() if start is None else Path(start)).resolve()
+    return next(
+        (folder for folder in (here, *here.parents) if (folder / "_toc.yml").is_file()), None
+    )
+
+
+def metrics_dir() -> Path:
+    """Return the folder that holds the per-chapter metrics files."""
+    if os.environ.get(METRICS_ENV):
+        return Path(os.environ[METRICS_ENV])
+    root = book_root()
+    return (Path.cwd().resolve() if root is None else root) / "_build" / "metrics"
+
+
+def read_thresholds(root: Path | None = None) -> dict[str, dict[str, dict]]:
+    """The rules of ``book/thresholds.toml``: chapter, then profile, then metric name.
+
+    Args:
+        root: the book's checkout (default: :func:`book_root`). Outside a
+            checkout (a Colab notebook, say) there are no rules: ``{}``.
+
+    """
+    root = book_root() if root is None else Path(root)
+    if root is None or not (root / THRESHOLDS_FILE).is_file():
+        return {}
+    return tomllib.loads((root / THRESHOLDS_FILE).read_text(encoding="utf-8"))
+
+
+def clean_value(name: str, value: object) -> bool | int | float | str:
+    """Turn a recorded value into a plain JSON scalar, refusing what JSON can't hold honestly.
+
+    NumPy and torch scalars become Python numbers; NaN and infinities are
+    refused, because a headline number that is not finite is a bug to fix,
+    not a result to quote.
+    """
+    if hasattr(value, "item") and callable(value.item):  # numpy or torch scalar
+        value = value.item()
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"metric {name!r} is {value}; only finite numbers can be recorded")
+        return value
+    raise TypeError(f"metric {name!r} must be a number, bool or string, got {type(value).__name__}")
+
+
+def write_metrics(chapter: str, record: Mapping[str, object], folder: Path | None = None) -> Path:
+    """Write one chapter's record atomically and return the file's path."""
+    folder = metrics_dir() if folder is None else Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{chapter}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)  # a reader of the folder never sees half a file
+    return path
+
+
+def read_metrics(folder: Path | None = None) -> dict[str, dict]:
+    """Read every chapter's record in ``folder``, keyed by chapter name."""
+    folder = metrics_dir() if folder is None else Path(folder)
+    return {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.json"))
+    }
+
+
+def check_thresholds(
+    results: Mapping[str, object], rules: Mapping[str, Mapping[str, object]]
+) -> list[str]:
+    """Compare recorded results with threshold rules; return one message per failure.
+
+    Args:
+        results: metric name to recorded value.
+        rules: metric name to a rule such as ``{"min": 0.9}``, ``{"max": 1e-6}``,
+            ``{"min": 0, "max": 1}`` or ``{"equals": "smoke"}``.
+
+    Returns:
+        Human-readable failures; an empty list means every rule holds. A rule
+        for a metric that was never recorded is a failure, not a pass.
+
+    """
+    failures = []
+    for name, rule in rules.items():
+        unknown = set(rule) - set(_RULES)
+        if unknown or not rule:
+            raise ValueError(f"rule for {name!r} must use {_RULES}, got {dict(rule)!r}")
+        if name not in results:
+            failures.append(f"{name}: not recorded")
+            continue
+        value = results[name]
+        if "equals" in rule and value != rule["equals"]:
+            failures.append(f"{name} = {value!r}, expected {rule['equals']!r}")
+        if "min" in rule and not value >= rule["min"]:
+            failures.append(f"{name} = {value!r}, below the minimum {rule['min']!r}")
+        if "max" in rule and not value <= rule["max"]:
+            failures.append(f"{name} = {value!r}, above the maximum {rule['max']!r}")
+    return failures
+
+
+# Rendering the recorded metrics as Markdown tables.
+
+# Shown in the overview's own columns, so left out of each chapter's list.
+_OWN_COLUMNS = ("seconds", "profile_name")
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def summary_text(results: Mapping[str, object]) -> str:
+    """One line per result, name then value, for a chapter's closing summary cell."""
+    return "\n".join(f"{name:30s} {_format(value)}" for name, value in results.items())
+
+
+def rule_text(rule: Mapping[str, object] | None) -> str:
+    """A threshold rule as a reader reads it: ``≥ 0.6``, ``≤ 1e-12``, ``0.0099 to 0.0101``."""
+    if not rule:
+        return "(shown only)"
+    if "equals" in rule:
+        return f"= {_format(rule['equals'])}"
+    if "min" in rule and "max" in rule:
+        return f"{_format(rule['min'])} to {_format(rule['max'])}"
+    return f"≥ {_format(rule['min'])}" if "min" in rule else f"≤ {_format(rule['max'])}"
+
+
+def results_table(
+    results: Mapping[str, object],
+    rows: Sequence[tuple[str, str, str]],
+    rules: Mapping[str, Mapping[str, object]],
+) -> str:
+    """The closing table of a chapter, in Markdown: what was measured, and what it must be.
+
+    Args:
+        results: the chapter's recorded results.
+        rows: ``(metric name, what was measured, its unit or what it means)``,
+            in the order to show.
+        rules: the chapter's threshold rules for this profile (see
+            :func:`read_thresholds`).
+
+    Raises:
+        KeyError: if a row names a result that was not recorded.
+
+    """
+    missing = [name for name, _, _ in rows if name not in results]
+    if missing:
+        raise KeyError(f"results table names results that were not recorded: {missing}")
+    lines = ["| measure | value | unit or meaning | must be |", "|---|---:|---|---|"]
+    for name, measure, meaning in rows:
+        value = results[name]
+        shown = ("yes" if value else "no") if isinstance(value, bool) else _format(value)
+        lines.append(f"| {measure} | {shown} | {meaning} | {rule_text(rules.get(name))} |")
+    return "\n".join(lines)
+
+
+def metrics_table(records: Mapping[str, Mapping]) -> str:
+    """Markdown for the Reproducibility page: an overview table, then one table per chapter.
+
+    The overview has a row per chapter (profile, device, seconds, number of
+    results); each chapter's table lists every other recorded result.
+
+    Args:
+        records: chapter name to the record that :class:`companion.book.ChapterRun`
+            wrote (as returned by :func:`companion.book.read_metrics`).
+
+    """
+    if not records:
+        return "*No chapter has recorded metrics yet: run `make book` first.*"
+    overview = ["| chapter | profile | device | seconds | results |", "|---|---|---|---:|---:|"]
+    details = []
+    for chapter, record in records.items():
+        try:
+            results = record["results"]
+            profile, device = record["profile"], record["device"]
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"metrics for {chapter!r} are not a chapter record: {error}") from None
+        listed = {k: v for k, v in results.items() if k not in _OWN_COLUMNS}
+        seconds = _format(results.get("seconds", "unfinished"))
+        overview.append(f"| {chapter} | {profile} | {device} | {seconds} | {len(listed)} |")
+        details.append(f"\n**{chapter}** ({profile}, {device})\n")
+        details.append("| result | value |\n|---|---:|")
+        details.extend(f"| `{name}` | {_format(value)} |" for name, value in listed.items())
+    return "\n".join(overview + details)

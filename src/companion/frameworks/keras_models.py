@@ -1,0 +1,129 @@
+"""The book's two MNIST models in Keras 3, and their training.
+
+The same models in PyTorch are :func:`companion.frameworks.torch_models.build_mlp` and
+:class:`companion.cnn.MnistCNN`. Keras 3 runs on several backends
+(TensorFlow, PyTorch, JAX), chosen by the environment variable
+``KERAS_BACKEND`` *before* ``keras`` is first imported; this module works on
+whichever backend the process has. To train on another backend than the
+current one, start a fresh process:
+:func:`companion.frameworks.keras_backends.run_in_backend` does that.
+"""
+
+import time
+from dataclasses import dataclass
+
+from companion.runtime.tensorflow_beside_torch import load_triton_first
+
+load_triton_first()  # before Keras brings in TensorFlow: see its module's docstring
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+MODELS = ("mlp", "cnn")
+
+
+def build_mlp(hidden: int = 128) -> keras.Sequential:
+    """The source's multilayer perceptron: Flatten, Dense(hidden, ReLU), Dense(10, softmax)."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),  # Keras 3: the input shape goes here, not on Flatten
+            keras.layers.Flatten(),  # (N, 784)
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),  # probabilities, as in the source
+        ],
+        name="mlp",
+    )
+
+
+def build_cnn(
+    channels: tuple[int, int] = (32, 64), hidden: int = 128, dropout: float = 0.25
+) -> keras.Sequential:
+    """The book's corrected CNN, layer for layer as :class:`companion.cnn.MnistCNN`."""
+    c1, c2 = channels
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),  # Keras puts channels last: (N, H, W, C)
+            keras.layers.Conv2D(c1, 3, padding="same", activation="relu"),  # (N, 28, 28, c1)
+            keras.layers.MaxPooling2D(2),  # (N, 14, 14, c1)
+            keras.layers.Conv2D(c2, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),  # (N, 7, 7, c2)
+            keras.layers.Flatten(),  # (N, 7 * 7 * c2) = (N, 3136)
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dropout(dropout),
+            keras.layers.Dense(10, activation="softmax"),
+        ],
+        name="cnn",
+    )
+
+
+def build(kind: str) -> keras.Sequential:
+    """``build_mlp()`` for ``"mlp"``, ``build_cnn()`` for ``"cnn"``."""
+    if kind not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {kind!r}")
+    return build_mlp() if kind == "mlp" else build_cnn()
+
+
+def to_inputs(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """uint8 MNIST images ``(N, 28, 28)`` as float32 in [0, 1], shaped for ``model``'s input."""
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 3:
+        # Refusing floats avoids dividing already-scaled images by 255 a second time.
+        raise TypeError(
+            "images must be a uint8 NumPy array (N, 28, 28), as load_mnist returns, got "
+            f"{type(images).__name__} {getattr(images, 'dtype', '')} {getattr(images, 'shape', '')}"
+        )
+    x = images.astype(np.float32) / 255.0
+    return x.reshape(len(x), *model.input_shape[1:])  # adds the channel axis for the CNN
+
+
+@dataclass
+class KerasTraining:
+    """What :func:`train` returns: the mean training loss of each epoch and the wall time."""
+
+    train_loss: list[float]
+    seconds: float
+
+
+def train(
+    model: keras.Model,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int = 0,
+) -> KerasTraining:
+    """Train ``model`` with Adam and sparse categorical cross-entropy, as the source compiles it.
+
+    Seeds Keras first (Python, NumPy and the backend's generators), so the
+    same seed gives the same shuffling and the same dropout masks.
+    """
+    if epochs < 1 or batch_size < 1 or not learning_rate > 0:
+        raise ValueError(
+            f"need epochs >= 1, batch_size >= 1, learning_rate > 0; "
+            f"got {epochs}, {batch_size}, {learning_rate}"
+        )
+    labels = np.asarray(labels)
+    if len(labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    x = to_inputs(model, images)
+    keras.utils.set_random_seed(seed)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",  # integer labels against softmax outputs
+        metrics=["accuracy"],
+    )
+    start = time.perf_counter()
+    history = model.fit(x, labels.astype(np.int64), epochs=epochs, batch_size=batch_size,
+                        shuffle=True, verbose=0)  # fmt: skip
+    return KerasTraining([float(v) for v in history.history["loss"]], time.perf_counter() - start)
+
+
+def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """The model's class probabilities ``(N, 10)`` for uint8 images, as a float32 NumPy array."""
+    return np.asarray(model.predict(to_inputs(model, images), batch_size=batch_size, verbose=0))
+
+
+def count_parameters(model: keras.Model) -> int:
+    """The number of weights in ``model``, trainable or not."""
+    return int(model.count_params())

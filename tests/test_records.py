@@ -1,0 +1,106 @@
+import pytest
+
+from companion.book.records import (
+    check_thresholds,
+    metrics_dir,
+    metrics_table,
+    read_metrics,
+    write_metrics,
+)
+
+
+def test_thresholds_pass_and_fail():
+    results = {"acc": 0.9, "loss": 0.2, "profile": "smoke"}
+    rules = {"acc": {"min": 0.8}, "loss": {"max": 0.5, "min": 0.0}, "profile": {"equals": "smoke"}}
+    assert check_thresholds(results, rules) == []
+    failures = check_thresholds({"acc": 0.7, "profile": "full"}, rules)
+    assert any("below the minimum" in f for f in failures)
+    assert "loss: not recorded" in failures
+    assert any("expected 'smoke'" in f for f in failures)
+
+
+def test_unknown_rules_are_an_error():
+    with pytest.raises(ValueError, match="rule for 'acc'"):
+        check_thresholds({"acc": 1.0}, {"acc": {"atleast": 0.5}})
+    with pytest.raises(ValueError, match="rule for 'acc'"):
+        check_thresholds({"acc": 1.0}, {"acc": {}})
+
+
+def test_metrics_dir_finds_the_book_root(tmp_path, monkeypatch):
+    monkeypatch.delenv("COMPANION_METRICS_DIR", raising=False)
+    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    (tmp_path / "book").mkdir()
+    monkeypatch.chdir(tmp_path / "book")
+    assert metrics_dir() == tmp_path / "_build" / "metrics"
+
+
+def test_round_trip_and_table(tmp_path):
+    record = {"profile": "smoke", "device": "cpu", "results": {"acc": 0.91234, "seconds": 12.0}}
+    write_metrics("alpha", record, tmp_path)
+    loaded = read_metrics(tmp_path)
+    assert loaded == {"alpha": record}
+    table = metrics_table(loaded)
+    assert "| alpha | smoke | cpu | 12 | 1 |" in table
+    assert "| `acc` | 0.912 |" in table and "`seconds`" not in table
+    assert "No chapter" in metrics_table({})
+    with pytest.raises(ValueError, match="not a chapter record"):
+        metrics_table({"beta": {"results": {}}})
+
+
+def test_summary_text_lists_every_result_in_the_tables_format():
+    from companion.book.records import summary_text
+
+    text = summary_text({"accuracy": 0.912345, "converged": True, "device": "cpu"})
+    assert text.splitlines() == [
+        f"{'accuracy':30s} 0.912",
+        f"{'converged':30s} True",
+        f"{'device':30s} cpu",
+    ]
+
+
+def test_rule_text_reads_as_a_reader_reads_it():
+    from companion.book.records import rule_text
+
+    assert rule_text({"min": 0.6}) == "≥ 0.6"
+    assert rule_text({"max": 1e-12}) == "≤ 1e-12"
+    assert rule_text({"min": 0.0099, "max": 0.0101}) == "0.0099 to 0.0101"
+    assert rule_text({"equals": True}) == "= True"
+    assert rule_text(None) == "(shown only)"
+
+
+def test_results_table_rows_values_and_rules():
+    from companion.book.records import results_table
+
+    table = results_table(
+        {"acc": 0.91234, "learns": True, "steps": 300},
+        [("acc", "Test accuracy", "fraction correct"), ("learns", "Clipped run learns", "")],
+        {"acc": {"min": 0.9}, "learns": {"equals": True}},
+    )
+    assert table.splitlines() == [
+        "| measure | value | unit or meaning | must be |",
+        "|---|---:|---|---|",
+        "| Test accuracy | 0.912 | fraction correct | ≥ 0.9 |",
+        "| Clipped run learns | yes |  | = True |",
+    ]
+    with pytest.raises(KeyError, match="not recorded: \\['loss'\\]"):
+        results_table({"acc": 1.0}, [("loss", "Loss", "nats")], {})
+
+
+def test_read_thresholds_from_the_book_or_nothing(tmp_path):
+    from companion.book.records import read_thresholds
+
+    assert read_thresholds(tmp_path) == {}  # no book/thresholds.toml: a Colab notebook, say
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "thresholds.toml").write_text("[alpha.smoke]\nacc = { min = 0.5 }\n")
+    assert read_thresholds(tmp_path) == {"alpha": {"smoke": {"acc": {"min": 0.5}}}}
+
+
+def test_the_books_thresholds_are_found_from_inside_it(monkeypatch):
+    from pathlib import Path
+
+    from companion.book.records import book_root, read_thresholds
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root / "book")
+    assert book_root() == root
+    assert "losses" in read_thresholds()
