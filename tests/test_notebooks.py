@@ -129,7 +129,7 @@ def test_the_staged_book_carries_the_notebooks_for_the_buttons(book):
     for stem in ("tiny", "tables"):  # stand-ins for the executed copies
         executed = book / pipeline.BUILD / "executed" / "book" / f"{stem}.ipynb"
         executed.parent.mkdir(parents=True, exist_ok=True)
-        executed.write_text("{}")
+        executed.write_text(nbformat.writes(nbformat.v4.new_notebook()))
     site = pipeline.stage(book)
     staged = site / notebooks.NOTEBOOKS_DIR / "tiny.ipynb"
     assert staged.read_text() == (book / notebooks.NOTEBOOKS_DIR / "tiny.ipynb").read_text()

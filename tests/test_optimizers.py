@@ -53,7 +53,7 @@ def test_bad_hyperparameters_are_refused():
         opt.Momentum(0.1, momentum=1.0)
     with pytest.raises(ValueError, match="alpha"):
         opt.RMSprop(0.1, alpha=1.5)
-    with pytest.raises(ValueError, match="beta must be a number >= 0.0 and < 1.0, got 1.0"):
+    with pytest.raises(ValueError, match="beta2 must be a number >= 0.0 and < 1.0, got 1.0"):
         opt.Adam(0.1, betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="steps"):
         opt.descend(opt.SGD(0.1), opt.elongated_bowl_grad, np.zeros(2), -1)

@@ -63,6 +63,18 @@ def test_execute_injects_the_profile_and_records_metrics(book, monkeypatch):
     assert (site / "book/tiny.ipynb").is_file() and not (site / "book/tiny.md").exists()
     assert (site / "book/intro.md").is_file() and (site / "_toc.yml").is_file()
     assert (site / "book/references.bib").read_text() == "% cited works\n"
+    # The staged page is what a reader sees: no recording code, no injected parameters.
+    staged = nbformat.read(site / "book/tiny.ipynb", as_version=4)
+    shown = [c for c in staged.cells if "remove-cell" not in c.metadata.get("tags", [])]
+    assert not any("run.record" in c.source for c in shown)
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in shown)
+    assert any('run = ChapterRun("tiny"' in c.source for c in shown)
+    executed_again = nbformat.read(book / "_build/executed/book/tiny.ipynb", as_version=4)
+    assert any("run.record" in c.source for c in executed_again.cells)  # left as it ran
+    assert not (site / "src").exists()  # this book has no package to list
+    (book / "src" / "pkg").mkdir(parents=True)
+    (book / "src" / "pkg" / "mod.py").write_text("x = 1\n")
+    assert (pipeline.stage(book) / "src" / "pkg" / "mod.py").read_text() == "x = 1\n"
 
 
 def test_a_failing_chapter_names_itself(book):

@@ -512,8 +512,10 @@ async def _check_chinese(page, result: PageResult, families: frozenset[str]) -> 
     """Check that every rendered element with Chinese in its own text is drawn with a Chinese font.
 
     Chromium draws a character no installed font has as a box (tofu), and says
-    nothing; DevTools' ``CSS.getPlatformFontsForNode`` lists the fonts it drew
-    a node's text with, and a character drawn with no font adds to none of them.
+    nothing. DevTools' ``CSS.getPlatformFontsForNode`` lists the fonts it drew
+    a node's text with: boxes are counted under the element's own (Latin) font,
+    so Chinese drawn properly means a Chinese font among them. Text that is not
+    rendered lists no font at all.
     """
     cdp = await page.context.new_cdp_session(page)
     try:

@@ -191,8 +191,9 @@ def stage(root: Path) -> Path:
             shutil.copy2(asset, site / asset.relative_to(root))
     # The package's source, which the chapters' listings include (literalinclude
     # paths are relative to the page: ../src/companion/...).
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    shutil.copytree(root / "src", site / "src", ignore=ignore)
+    if (root / "src").is_dir():
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+        shutil.copytree(root / "src", site / "src", ignore=ignore)
     # The generated chapter notebooks, which the launch and download buttons
     # serve (see companion.book.launch_buttons); _config.yml excludes them as pages.
     if (root / "notebooks").is_dir():

@@ -80,17 +80,19 @@ class MnistCNN(nn.Module):
         dropout = check_probability("dropout", dropout, one_allowed=False)
         self.image_size = image_size
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size=3, padding=1),  # (N, c1, S, S): padding 1 keeps S
+            # (N, c1, S, S): a padding of 1 keeps the side S
+            nn.Conv2d(1, c1, kernel_size=3, padding=1),
             nn.ReLU(),
             nn.MaxPool2d(2),  # (N, c1, S/2, S/2)
             nn.Conv2d(c1, c2, kernel_size=3, padding=1),
             nn.ReLU(),
-            nn.MaxPool2d(2),  # (N, c2, S/4, S/4), rounded down at each pooling
+            nn.MaxPool2d(2),  # (N, c2, S/4, S/4), each halving rounded down
         )
         try:
             side = _spatial_size(self.features, image_size)
         except ValueError as err:
-            raise ValueError(f"image_size {image_size} is too small for MnistCNN: {err}") from err
+            message = f"image_size {image_size} is too small for MnistCNN: {err}"
+            raise ValueError(message) from err
         self.flat_features = c2 * side * side
         self.classifier = nn.Sequential(
             nn.Flatten(),  # (N, flat_features)

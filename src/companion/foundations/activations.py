@@ -11,7 +11,7 @@ import numpy as np
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function 1 / (1 + exp(-z)), without overflow for large |z|."""
+    """The logistic function 1 / (1 + exp(-z)), never overflowing."""
     z = np.asarray(z, dtype=float)
     # exp(-|z|) never overflows; pick the algebraically equal form per sign.
     e = np.exp(-np.abs(z))

@@ -64,7 +64,10 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
 def layer_gradient_norms(
     model: nn.Module, loss_fn: nn.Module, x: torch.Tensor, y: torch.Tensor
 ) -> list[float]:
-    """One backward pass; return ‖∂L/∂W‖ for each Linear layer's weight, input layer first."""
+    """‖∂L/∂W‖ of each Linear layer's weight after one backward pass.
+
+    The list starts at the layer next to the input.
+    """
     layers = linear_layers(model)
     if not layers:
         raise ValueError("the model has no nn.Linear layer to measure")

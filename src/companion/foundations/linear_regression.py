@@ -86,15 +86,15 @@ def gradient_descent(
     batch_size: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> GDResult:
-    """Minimise the MSE by (full-batch, stochastic or mini-batch) gradient descent from w = 0.
+    """Minimise the MSE by gradient descent from w = 0, in batches or not.
 
     Args:
         X: inputs with a bias column, ``(n, d)``.
         y: targets, ``(n,)``.
         lr: learning rate (学习率), > 0.
         epochs: passes over the data.
-        batch_size: ``None`` for full-batch gradient descent, 1 for stochastic
-            gradient descent, anything between for mini-batch.
+        batch_size: ``None`` for full-batch gradient descent, 1 for
+            stochastic gradient descent, anything between for mini-batch.
         rng: shuffles the samples each epoch; needed unless full-batch.
 
     Returns:
@@ -110,7 +110,8 @@ def gradient_descent(
         order = np.arange(n) if size == n else rng.permutation(n)
         for start in range(0, n, size):
             batch = order[start : start + size]
-            result.w = result.w - lr * mse_gradient(result.w, X[batch], y[batch])
+            gradient = mse_gradient(result.w, X[batch], y[batch])
+            result.w = result.w - lr * gradient
             result.steps += 1
         result.losses.append(mse_loss(result.w, X, y))
     return result

@@ -21,14 +21,16 @@ def mse(y_pred: np.ndarray, y_true: np.ndarray) -> float:
 
 
 def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log(sum(exp(z))) along ``axis``, computed as m + log(sum(exp(z - m))) with m = max(z).
+    """log(sum(exp(z))) along ``axis``, as m + log(sum(exp(z - m))).
 
-    Subtracting the maximum makes the largest exponent exp(0) = 1, so nothing
-    overflows, and the sum is at least 1, so the log never sees 0.
+    Here m = max(z). Subtracting the maximum makes the largest exponent
+    exp(0) = 1, so nothing overflows, and the sum is at least 1, so the log
+    never sees 0.
     """
     z = np.asarray(z, dtype=float)
     m = np.max(z, axis=axis, keepdims=True)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z - m), axis=axis))
+    total = np.sum(np.exp(z - m), axis=axis)  # at least 1
+    return np.squeeze(m, axis=axis) + np.log(total)
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -40,11 +42,12 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
     """Mean cross-entropy (交叉熵) of class-index labels under softmax(logits).
 
-    Per example: -log softmax(z)[y] = logsumexp(z) - z[y]. Working with logits
-    instead of probabilities keeps it finite where log(softmax) would give
-    log(0) = -inf.
+    Per example: -log softmax(z)[y] = logsumexp(z) - z[y]. Working with
+    logits instead of probabilities keeps it finite where log(softmax)
+    would give log(0) = -inf.
     """
-    logits, labels = _logits_and_labels(logits, labels)  # (batch, classes), (batch,)
+    # (batch, classes) and (batch,)
+    logits, labels = _logits_and_labels(logits, labels)
     picked = logits[np.arange(len(labels)), labels]  # z_y of each example
     return float(np.mean(logsumexp(logits, axis=1) - picked))
 

@@ -13,19 +13,23 @@ LOSSES = ("squared", "cross_entropy")
 
 
 def neuron_gradients(
-    w: np.ndarray, b: float, x: np.ndarray, y: np.ndarray, loss: str = "squared"
+    w: np.ndarray,
+    b: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    loss: str = "squared",
 ) -> tuple[float, np.ndarray, float]:
-    """Loss and its gradients for one sigmoid neuron over a batch, by the chain rule.
+    """Loss and gradients of a sigmoid neuron on a batch, by the chain rule.
 
     Args:
         w: weights ``(d,)``.
         b: bias.
         x: inputs ``(n, d)``.
         y: targets in [0, 1], ``(n,)``.
-        loss: ``"squared"`` for mean ½(a - y)², whose gradient carries the factor
-            σ'(z) and so vanishes when the neuron saturates, or
-            ``"cross_entropy"`` for the mean binary cross-entropy, where that
-            factor cancels and ∂L/∂z = a - y.
+        loss: ``"squared"`` for mean ½(a - y)², whose gradient carries
+            the factor σ'(z) and so vanishes when the neuron saturates, or
+            ``"cross_entropy"`` for the mean binary cross-entropy, where
+            that factor cancels and ∂L/∂z = a - y.
 
     Returns:
         ``(loss, dL/dw, dL/db)``.
@@ -40,9 +44,11 @@ def neuron_gradients(
         value = float(np.mean(0.5 * (a - y) ** 2))
         dz = (a - y) / n * a * (1 - a)  # ∂L/∂a · σ'(z)
     else:
-        # -[y log a + (1-y) log(1-a)] = softplus(z) - y z, written so exp never overflows.
-        value = float(np.mean(np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))))
-        dz = (a - y) / n  # σ'(z) cancels against the 1/(a(1-a)) of the log-loss
+        # -[y log a + (1-y) log(1-a)] = softplus(z) - y z, written so that
+        # exp never overflows.
+        softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+        value = float(np.mean(softplus - y * z))
+        dz = (a - y) / n  # σ'(z) cancels the 1/(a(1-a)) of the log-loss
     return value, x.T @ dz, float(dz.sum())
 
 

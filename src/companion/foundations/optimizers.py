@@ -65,16 +65,25 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: momentum on g and RMSprop on g², both bias-corrected (Kingma and Ba, 2015)."""
+    """Adam: momentum on g, RMSprop on g², both bias-corrected."""
 
-    def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        lr: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
         super().__init__(lr)
-        self.betas = tuple(check_probability("beta", b, one_allowed=False) for b in betas)
+        beta1, beta2 = betas
+        self.betas = (
+            check_probability("beta1", beta1, one_allowed=False),
+            check_probability("beta2", beta2, one_allowed=False),
+        )
         self.eps, self.t = check_number("eps", eps, above=0), 0
-        self.m = self.v = None  # the running means of g and g², made at the first step
+        self.m = self.v = None  # running means of g and g², made at step 1
 
     def step(self, params: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        """One Adam update; the (1 - β^t) factors undo the zero start of m and v."""
+        """One update; dividing by 1 - β^t undoes m's and v's zero start."""
         b1, b2 = self.betas
         if self.m is None:
             self.m, self.v = np.zeros_like(grad), np.zeros_like(grad)

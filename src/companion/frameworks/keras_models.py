@@ -23,27 +23,30 @@ MODELS = ("mlp", "cnn")
 
 
 def build_mlp(hidden: int = 128) -> keras.Sequential:
-    """The source's multilayer perceptron: Flatten, Dense(hidden, ReLU), Dense(10, softmax)."""
+    """The source's MLP: Flatten, Dense(h, ReLU), Dense(10, softmax)."""
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28)),  # Keras 3: the input shape goes here, not on Flatten
+            keras.Input(shape=(28, 28)),  # Keras 3: the shape goes here
             keras.layers.Flatten(),  # (N, 784)
             keras.layers.Dense(hidden, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),  # probabilities, as in the source
+            # Probabilities, as in the source.
+            keras.layers.Dense(10, activation="softmax"),
         ],
         name="mlp",
     )
 
 
 def build_cnn(
-    channels: tuple[int, int] = (32, 64), hidden: int = 128, dropout: float = 0.25
+    channels: tuple[int, int] = (32, 64),
+    hidden: int = 128,
+    dropout: float = 0.25,
 ) -> keras.Sequential:
-    """The book's corrected CNN, layer for layer as :class:`companion.cnn.MnistCNN`."""
+    """The corrected CNN, layer for layer as PyTorch's ``MnistCNN``."""
     c1, c2 = channels
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28, 1)),  # Keras puts channels last: (N, H, W, C)
-            keras.layers.Conv2D(c1, 3, padding="same", activation="relu"),  # (N, 28, 28, c1)
+            keras.Input(shape=(28, 28, 1)),  # channels last: (N, H, W, C)
+            keras.layers.Conv2D(c1, 3, padding="same", activation="relu"),
             keras.layers.MaxPooling2D(2),  # (N, 14, 14, c1)
             keras.layers.Conv2D(c2, 3, padding="same", activation="relu"),
             keras.layers.MaxPooling2D(2),  # (N, 7, 7, c2)
@@ -93,7 +96,7 @@ def train(
     learning_rate: float,
     seed: int = 0,
 ) -> KerasTraining:
-    """Train ``model`` with Adam and sparse categorical cross-entropy, as the source compiles it.
+    """Train ``model`` with Adam and cross-entropy, as the source does.
 
     Seeds Keras first (Python, NumPy and the backend's generators), so the
     same seed gives the same shuffling and the same dropout masks.
@@ -110,18 +113,31 @@ def train(
     keras.utils.set_random_seed(seed)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",  # integer labels against softmax outputs
+        # Integer labels against softmax outputs.
+        loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     start = time.perf_counter()
-    history = model.fit(x, labels.astype(np.int64), epochs=epochs, batch_size=batch_size,
-                        shuffle=True, verbose=0)  # fmt: skip
-    return KerasTraining([float(v) for v in history.history["loss"]], time.perf_counter() - start)
+    history = model.fit(
+        x,
+        labels.astype(np.int64),
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+    )
+    losses = [float(v) for v in history.history["loss"]]
+    return KerasTraining(losses, time.perf_counter() - start)
 
 
-def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """The model's class probabilities ``(N, 10)`` for uint8 images, as a float32 NumPy array."""
-    return np.asarray(model.predict(to_inputs(model, images), batch_size=batch_size, verbose=0))
+def predict_proba(
+    model: keras.Model,
+    images: np.ndarray,
+    batch_size: int = 1000,
+) -> np.ndarray:
+    """Class probabilities ``(N, 10)`` of uint8 images, as float32."""
+    x = to_inputs(model, images)
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
 
 
 def count_parameters(model: keras.Model) -> int:

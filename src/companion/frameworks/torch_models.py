@@ -21,7 +21,7 @@ def _channels_last(images: np.ndarray) -> torch.Tensor:
 
 
 def build_mlp(hidden: int = 128) -> nn.Sequential:
-    """The source's multilayer perceptron: Flatten, Linear(784, hidden), ReLU, Linear(hidden, 10).
+    """The source's MLP: Flatten, Linear(784, h), ReLU, Linear(h, 10).
 
     It returns logits; pair it with ``nn.CrossEntropyLoss``.
     """
@@ -29,7 +29,7 @@ def build_mlp(hidden: int = 128) -> nn.Sequential:
         nn.Flatten(),  # (N, 1, 28, 28) -> (N, 784)
         nn.Linear(28 * 28, hidden),
         nn.ReLU(),
-        nn.Linear(hidden, 10),  # logits: CrossEntropyLoss applies the softmax itself
+        nn.Linear(hidden, 10),  # logits: the loss applies the softmax
     )
 
 
@@ -44,16 +44,17 @@ def train(
     seed: int = 0,
     device: str = "cpu",
 ) -> History:
-    """Train ``model`` with Adam and cross-entropy on uint8 MNIST images ``(N, 28, 28)``.
+    """Train ``model`` with Adam and cross-entropy on uint8 images.
 
-    The batch order is seeded by ``seed`` (see :func:`companion.training.fit`);
+    The batch order is seeded by ``seed`` (see ``companion.training.fit``);
     seed torch before building the model to fix its initial weights too.
     """
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
     targets = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    # Channels-last memory (N, H, W, C in memory, as Keras stores images) makes
-    # PyTorch's CPU convolutions about a third faster; the shapes stay (N, C, H, W).
+    # Channels-last memory (N, H, W, C in memory, as Keras stores images)
+    # makes PyTorch's CPU convolutions about a third faster; the shapes stay
+    # (N, C, H, W).
     model.to(memory_format=torch.channels_last)
     return fit(
         model, (_channels_last(images), targets),
@@ -63,9 +64,12 @@ def train(
 
 
 def predict_proba(
-    model: nn.Module, images: np.ndarray, batch_size: int = 1000, device: str = "cpu"
+    model: nn.Module,
+    images: np.ndarray,
+    batch_size: int = 1000,
+    device: str = "cpu",
 ) -> np.ndarray:
-    """Class probabilities ``(N, 10)`` for uint8 images: the softmax of the model's logits."""
+    """Class probabilities ``(N, 10)`` of uint8 images: softmax(logits)."""
     x = _channels_last(images)
     model.to(device, memory_format=torch.channels_last)
     with evaluating(model):  # dropout off, no gradients

@@ -159,7 +159,8 @@ def fit(
     for _ in bar:
         model.train()
         order = torch.randperm(len(y_all), generator=shuffle)
-        running = torch.zeros((), device=device)  # summed on the device: no sync per step
+        # Summed on the device: no synchronisation per step.
+        running = torch.zeros((), device=device)
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size].to(y_all.device)
             x, y = [t[idx].to(device) for t in xs], y_all[idx].to(device)
@@ -175,7 +176,12 @@ def fit(
             running += loss.detach() * len(idx)
         history.train_loss.append(running.item() / len(y_all))
         if val is not None:
-            val_loss, val_acc = evaluate(model, val, loss_fn, device=str(device))
+            val_loss, val_acc = evaluate(
+                model,
+                val,
+                loss_fn,
+                device=str(device),
+            )
             history.val_loss.append(val_loss)
             if val_acc is not None:
                 history.val_accuracy.append(val_acc)
