@@ -37,6 +37,18 @@ def test_unreproducible_results_are_kept_but_left_out_of_the_summary(metrics_fol
     saved = json.loads((metrics_folder / "demo.json").read_text())
     assert saved["results"]["speedup"] == 3.2
     assert saved["unreproducible"] == ["seconds", "speedup"]
+    assert run.summary_text() == f"{'accuracy':30s} 0.5"
+
+
+def test_results_table_shows_the_chapters_rules(metrics_folder, tmp_path, monkeypatch):
+    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "thresholds.toml").write_text("[demo.smoke]\naccuracy = { min = 0.4 }\n")
+    monkeypatch.chdir(tmp_path / "book")
+    run = ChapterRun("demo", profile="smoke", device="cpu")
+    run.record("accuracy", 0.5)
+    table = run.results_table([("accuracy", "Test accuracy", "fraction")])
+    assert "| Test accuracy | 0.5 | fraction | ≥ 0.4 |" in getattr(table, "data", table)
 
 
 def test_pick_follows_the_profile():

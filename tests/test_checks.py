@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from companion._checks import (
+from companion.runtime.checks import (
     check_choice,
     check_int,
     check_number,
     check_probability,
     check_tensor,
 )
-from companion._lazy import lazy_names
+from companion.runtime.lazy import lazy_names
 
 
 def test_check_int_returns_a_plain_int():
@@ -81,7 +81,7 @@ def test_check_tensor():
 
 
 def test_the_checks_import_no_framework():
-    code = "import sys, companion._checks; print('torch' in sys.modules)"
+    code = "import sys, companion.runtime.checks; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

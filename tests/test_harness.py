@@ -35,6 +35,7 @@ def test_strip_harness_keeps_the_teaching_code_exactly():
 
 def test_a_cell_of_harness_only_becomes_empty():
     assert strip_harness('run.record("a", 1)\nsummary = run.finish()') == ""
+    assert strip_harness("print(run.summary_text())") == ""
 
 
 def test_other_calls_and_other_objects_stay():

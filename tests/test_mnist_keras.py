@@ -63,9 +63,9 @@ def test_training_is_reproducible_and_predictions_are_probabilities(digits):
 
 def test_train_rejects_bad_arguments(digits):
     model = keras_models.build_mlp()
-    with pytest.raises(ValueError, match="epochs >= 1"):
+    with pytest.raises(ValueError, match="epochs must be an int >= 1, got 0"):
         keras_models.train(model, *digits, epochs=0, batch_size=8, learning_rate=1e-3)
-    with pytest.raises(ValueError, match="learning_rate > 0"):
+    with pytest.raises(ValueError, match="learning_rate must be a number > 0"):
         keras_models.train(model, *digits, epochs=1, batch_size=8, learning_rate=-1.0)
     with pytest.raises(ValueError, match="64 images but 10 labels"):
         keras_models.train(model, digits[0], digits[1][:10], epochs=1, batch_size=8,

@@ -209,6 +209,16 @@ BROKEN = r"""<!DOCTYPE html>
 """
 
 
+# Chinese in prose and in code, and in a closed dropdown (not drawn, so not checked);
+# no MathJax to wait for, so that a second browser session for it is quick.
+CHINESE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>术语</title></head><body>
+<p>The loss function (损失函数) measures the error.</p>
+<pre>loss = 0.5  # 损失</pre>
+<details><summary>More</summary><p>学习率</p></details>
+</body></html>
+"""
+
 # The known, harmless error (a constant declared twice) and a real one.
 ERRORS = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>errors</title>
@@ -240,6 +250,7 @@ def site(tmp_path_factory) -> Path:
     (html / "nosync.html").write_text(index[:start] + index[end:], encoding="utf-8")
     (html / "broken.html").write_text(BROKEN, encoding="utf-8")
     (html / "errors.html").write_text(ERRORS, encoding="utf-8")
+    (html / "chinese.html").write_text(CHINESE, encoding="utf-8")
     return html
 
 
@@ -247,7 +258,7 @@ def site(tmp_path_factory) -> Path:
 def results(site) -> dict[str, browser_support.PageResult]:
     """The checks' results for each page of the synthetic site, from one browser session."""
     pages = ["index.html", "nosync.html", "broken.html", "errors.html", "absent.html"]
-    pages += ["good_cells.html", "cells.html", "listings.html"]
+    pages += ["good_cells.html", "cells.html", "listings.html", "chinese.html"]
     with serve(site) as base:
         found = check_pages(base, pages, MATHJAX_CACHE, screenshots=site / "shots")
     return dict(zip(pages, found, strict=True))
@@ -321,14 +332,21 @@ def test_chinese_fonts_are_found_with_fontconfig():
     assert families, f"no font covers Chinese: apt-get install {browser_support.CJK_FONT_PACKAGE}"
 
 
+def test_chinese_text_drawn_with_a_chinese_font_passes(results):
+    result = results["chinese.html"]
+    assert result.problems == [], format_failures([result])
+    assert result.chinese == 2  # the <title> and the closed dropdown are not drawn
+
+
 def test_chinese_text_drawn_with_no_chinese_font_is_reported(site):
     # As on a machine with no Chinese font: no family counts as one.
     with serve(site) as base:
-        [result] = check_pages(base, ["index.html"], MATHJAX_CACHE, chinese_fonts=frozenset())
-    assert result.chinese == 1
-    [boxes, install] = result.problems
-    assert boxes.startswith("Chinese text drawn as boxes, no Chinese font: <p> '损失函数).'")
-    assert "(fonts used: " in boxes
+        [result] = check_pages(base, ["chinese.html"], MATHJAX_CACHE, chinese_fonts=frozenset())
+    assert result.chinese == 2
+    [prose, code, install] = result.problems
+    assert prose.startswith("Chinese text drawn as boxes, no Chinese font: <p> '损失函数) measures")
+    assert code.startswith("Chinese text drawn as boxes, no Chinese font: <pre> '损失'")
+    assert "(fonts used: " in prose
     assert install.startswith("no installed font covers Chinese")
     assert f"apt-get install {browser_support.CJK_FONT_PACKAGE}" in install
 

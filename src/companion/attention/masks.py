@@ -10,7 +10,7 @@
 
 import torch
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 
 _INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 

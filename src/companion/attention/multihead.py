@@ -9,8 +9,8 @@ head_i = Attention(Q W_Q^i, K W_K^i, V W_V^i) (Vaswani et al., 2017).
 import torch
 from torch import nn
 
-from companion._checks import check_int, check_tensor
 from companion.attention.scores import attention
+from companion.runtime.checks import check_int, check_tensor
 
 
 class MultiHeadAttention(nn.Module):

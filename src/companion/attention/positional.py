@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 
 
 def _check_d_model(d_model: int) -> None:

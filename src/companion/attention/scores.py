@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from companion._checks import check_int, check_tensor
+from companion.runtime.checks import check_int, check_tensor
 
 
 def _check_qk(q: torch.Tensor, k: torch.Tensor) -> None:

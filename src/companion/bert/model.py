@@ -25,10 +25,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from companion._checks import check_int, check_probability
 from companion.attention.multihead import MultiHeadAttention
 from companion.bert.pretraining_data import IGNORE_INDEX
 from companion.bert.wordpiece import PAD_ID
+from companion.runtime.checks import check_int, check_probability
 
 
 @dataclass(frozen=True)

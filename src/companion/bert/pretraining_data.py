@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from companion._checks import check_int, check_probability
 from companion.bert.wordpiece import CLS_ID, MASK_ID, PAD_ID, SEP_ID, SPECIAL_TOKENS
+from companion.runtime.checks import check_int, check_probability
 
 #: NSP labels, in the order of Hugging Face's ``BertForPreTraining``.
 IS_NEXT, NOT_NEXT = 0, 1

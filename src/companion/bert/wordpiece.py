@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

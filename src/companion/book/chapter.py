@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from companion import __version__
-from companion.book.records import clean_value, read_thresholds, results_table, write_metrics
+from companion.book.records import (
+    clean_value,
+    read_thresholds,
+    results_table,
+    summary_text,
+    write_metrics,
+)
 from companion.runtime.device import resolve_device
 from companion.runtime.seed import seed_everything
 
@@ -76,6 +82,10 @@ class ChapterRun:
     def summary(self) -> dict[str, bool | int | float | str]:
         """Every reproducible result: what the same seed and profile must give again."""
         return {k: v for k, v in self.results.items() if k not in self.unreproducible}
+
+    def summary_text(self) -> str:
+        """The reproducible results, one per line: what the determinism check compares."""
+        return summary_text(self.summary())
 
     def results_table(self, rows: Sequence[tuple[str, str, str]]) -> object:
         """The chapter's closing table: each measure, its value, its unit and its threshold.

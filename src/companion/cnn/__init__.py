@@ -5,7 +5,7 @@ Importing this package imports no framework: the CNN's module is loaded the firs
 time one of its names is asked for.
 """
 
-from companion._lazy import lazy_names
+from companion.runtime.lazy import lazy_names
 
 from .conv import conv2d, conv_output_size, max_pool2d
 

@@ -17,7 +17,7 @@ matrix product.
 
 import numpy as np
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 
 
 def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:

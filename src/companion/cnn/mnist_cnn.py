@@ -11,8 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from companion._checks import check_int, check_probability
 from companion.cnn.conv import conv_output_size
+from companion.runtime.checks import check_int, check_probability
 from companion.training.loop import evaluating, fit
 
 
@@ -91,7 +91,7 @@ class MnistCNN(nn.Module):
         try:
             side = _spatial_size(self.features, image_size)
         except ValueError as err:
-            message = f"image_size {image_size} is too small for MnistCNN: {err}"
+            message = f"image_size {image_size} is too small: {err}"
             raise ValueError(message) from err
         self.flat_features = c2 * side * side
         self.classifier = nn.Sequential(

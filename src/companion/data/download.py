@@ -23,7 +23,8 @@ import pooch
 import requests
 from tqdm.auto import tqdm
 
-from .._checks import check_int, check_number
+from companion.runtime.checks import check_int, check_number
+
 from .cache import DATA_DIR_ENV, data_dir, file_problem, is_writable
 from .registry import RemoteFile, lookup
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import check_choice
+from companion.runtime.checks import check_choice
+
 from .cache import data_dir, file_problem
 from .download import DataUnavailableError, fetch, fetch_file
 from .idx import parse_idx

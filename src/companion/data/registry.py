@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .._checks import check_int
+from companion.runtime.checks import check_int
 
 __all__ = ["REGISTRY", "RemoteFile", "lookup"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice
+from companion.runtime.checks import check_choice
+
 from .download import fetch
 
 __all__ = ["SST2_SPLITS", "load_sst2", "load_tinyshakespeare"]

@@ -7,7 +7,7 @@ Importing this package imports no framework: the torch part (:mod:`.gradients`)
 is loaded the first time one of its names is asked for.
 """
 
-from companion._lazy import lazy_names
+from companion.runtime.lazy import lazy_names
 
 from .activations import ACTIVATIONS, relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad
 from .linear_regression import (

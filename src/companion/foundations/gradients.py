@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from companion._checks import check_choice, check_int
+from companion.runtime.checks import check_choice, check_int
 
 _ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from companion._checks import check_int, check_number
+from companion.runtime.checks import check_int, check_number
 
 
 def add_bias_column(X: np.ndarray) -> np.ndarray:

@@ -6,8 +6,8 @@ Forward: z = x w + b, a = σ(z), then a loss. Backward, by the chain rule:
 
 import numpy as np
 
-from companion._checks import check_choice
 from companion.foundations.activations import sigmoid
+from companion.runtime.checks import check_choice
 
 LOSSES = ("squared", "cross_entropy")
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from companion._checks import check_number, check_probability
+from companion.runtime.checks import check_number, check_probability
 
 
 class Optimizer:

@@ -12,6 +12,7 @@ current one, start a fresh process:
 import time
 from dataclasses import dataclass
 
+from companion.runtime.checks import check_int, check_number
 from companion.runtime.tensorflow_beside_torch import load_triton_first
 
 load_triton_first()  # before Keras brings in TensorFlow: see its module's docstring
@@ -23,10 +24,10 @@ MODELS = ("mlp", "cnn")
 
 
 def build_mlp(hidden: int = 128) -> keras.Sequential:
-    """The source's MLP: Flatten, Dense(h, ReLU), Dense(10, softmax)."""
+    """The source's MLP: Flatten, Dense + ReLU, Dense + softmax."""
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28)),  # Keras 3: the shape goes here
+            keras.Input(shape=(28, 28)),  # Keras 3: shape goes here
             keras.layers.Flatten(),  # (N, 784)
             keras.layers.Dense(hidden, activation="relu"),
             # Probabilities, as in the source.
@@ -41,14 +42,16 @@ def build_cnn(
     hidden: int = 128,
     dropout: float = 0.25,
 ) -> keras.Sequential:
-    """The corrected CNN, layer for layer as PyTorch's ``MnistCNN``."""
+    """The corrected CNN, layer for layer as the PyTorch one."""
     c1, c2 = channels
+    conv = dict(kernel_size=3, padding="same", activation="relu")
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28, 1)),  # channels last: (N, H, W, C)
-            keras.layers.Conv2D(c1, 3, padding="same", activation="relu"),
+            # Keras puts the channels last: (N, H, W, C).
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(c1, **conv),
             keras.layers.MaxPooling2D(2),  # (N, 14, 14, c1)
-            keras.layers.Conv2D(c2, 3, padding="same", activation="relu"),
+            keras.layers.Conv2D(c2, **conv),
             keras.layers.MaxPooling2D(2),  # (N, 7, 7, c2)
             keras.layers.Flatten(),  # (N, 7 * 7 * c2) = (N, 3136)
             keras.layers.Dense(hidden, activation="relu"),
@@ -96,19 +99,17 @@ def train(
     learning_rate: float,
     seed: int = 0,
 ) -> KerasTraining:
-    """Train ``model`` with Adam and cross-entropy, as the source does.
+    """Train ``model`` with Adam and cross-entropy, like the source.
 
-    Seeds Keras first (Python, NumPy and the backend's generators), so the
-    same seed gives the same shuffling and the same dropout masks.
+    Seeds Keras first (Python, NumPy and the backend's generators),
+    so the same seed gives the same shuffling and dropout masks.
     """
-    if epochs < 1 or batch_size < 1 or not learning_rate > 0:
-        raise ValueError(
-            f"need epochs >= 1, batch_size >= 1, learning_rate > 0; "
-            f"got {epochs}, {batch_size}, {learning_rate}"
-        )
+    check_int("epochs", epochs), check_int("batch_size", batch_size)
+    check_number("learning_rate", learning_rate, above=0)
     labels = np.asarray(labels)
     if len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        n, m = len(images), len(labels)
+        raise ValueError(f"{n} images but {m} labels")
     x = to_inputs(model, images)
     keras.utils.set_random_seed(seed)
     model.compile(
@@ -135,9 +136,10 @@ def predict_proba(
     images: np.ndarray,
     batch_size: int = 1000,
 ) -> np.ndarray:
-    """Class probabilities ``(N, 10)`` of uint8 images, as float32."""
+    """Class probabilities ``(N, 10)`` of uint8 images (float32)."""
     x = to_inputs(model, images)
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    p = model.predict(x, batch_size=batch_size, verbose=0)
+    return np.asarray(p)
 
 
 def count_parameters(model: keras.Model) -> int:

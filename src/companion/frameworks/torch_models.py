@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from companion.cnn.mnist_cnn import to_image_tensor
+from companion.runtime.checks import check_number
 from companion.training.loop import History, evaluating, fit
 
 
@@ -21,7 +22,7 @@ def _channels_last(images: np.ndarray) -> torch.Tensor:
 
 
 def build_mlp(hidden: int = 128) -> nn.Sequential:
-    """The source's MLP: Flatten, Linear(784, h), ReLU, Linear(h, 10).
+    """The source's MLP: Flatten, Linear + ReLU, Linear.
 
     It returns logits; pair it with ``nn.CrossEntropyLoss``.
     """
@@ -29,7 +30,7 @@ def build_mlp(hidden: int = 128) -> nn.Sequential:
         nn.Flatten(),  # (N, 1, 28, 28) -> (N, 784)
         nn.Linear(28 * 28, hidden),
         nn.ReLU(),
-        nn.Linear(hidden, 10),  # logits: the loss applies the softmax
+        nn.Linear(hidden, 10),  # logits: the loss takes the softmax
     )
 
 
@@ -46,20 +47,20 @@ def train(
 ) -> History:
     """Train ``model`` with Adam and cross-entropy on uint8 images.
 
-    The batch order is seeded by ``seed`` (see ``companion.training.fit``);
-    seed torch before building the model to fix its initial weights too.
+    ``seed`` fixes the batch order (see ``companion.training.fit``);
+    seed torch before building the model to fix its weights too.
     """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    check_number("learning_rate", learning_rate, above=0)
     targets = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    # Channels-last memory (N, H, W, C in memory, as Keras stores images)
-    # makes PyTorch's CPU convolutions about a third faster; the shapes stay
-    # (N, C, H, W).
+    # Channels-last memory (N, H, W, C in memory, as Keras stores
+    # images) makes PyTorch's CPU convolutions about a third faster;
+    # the shapes stay (N, C, H, W).
     model.to(memory_format=torch.channels_last)
+    adam = torch.optim.Adam(model.parameters(), lr=learning_rate)
     return fit(
-        model, (_channels_last(images), targets),
-        optimizer=torch.optim.Adam(model.parameters(), lr=learning_rate),
-        epochs=epochs, batch_size=batch_size, device=device, seed=seed,
+        model, (_channels_last(images), targets), optimizer=adam,
+        epochs=epochs, batch_size=batch_size, device=device,
+        seed=seed,
     )  # fmt: skip
 
 
@@ -69,7 +70,7 @@ def predict_proba(
     batch_size: int = 1000,
     device: str = "cpu",
 ) -> np.ndarray:
-    """Class probabilities ``(N, 10)`` of uint8 images: softmax(logits)."""
+    """Class probabilities ``(N, 10)`` of uint8 images."""
     x = _channels_last(images)
     model.to(device, memory_format=torch.channels_last)
     with evaluating(model):  # dropout off, no gradients

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 
 
 def seed_everything(seed: int) -> np.random.Generator:

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from companion._checks import check_int, check_number, check_probability
+from companion.runtime.checks import check_int, check_number, check_probability
 from companion.runtime.progress import progress_bar
 from companion.training.loop import mixed_precision
 from companion.training.optim import adamw, warmup_linear

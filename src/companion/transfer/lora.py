@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from companion._checks import check_int, check_number
+from companion.runtime.checks import check_int, check_number
 
 #: The attention projections LoRA adapts by default in BERT-style models.
 BERT_TARGETS = ("query", "value")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 
 
 def select_digits(

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from companion._checks import check_int
+from companion.runtime.checks import check_int
 from companion.training.loop import evaluating, mixed_precision
 
 TokenIds = Sequence[Sequence[int]]

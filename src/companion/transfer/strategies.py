@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from companion._checks import check_choice, check_int
 from companion.cnn.mnist_cnn import MnistCNN, to_image_tensor
+from companion.runtime.checks import check_choice, check_int
 from companion.training.loop import History, evaluating, fit
 
 #: The ways :func:`transfer_cnn` prepares a network for the new task.
