@@ -133,3 +133,20 @@ def test_the_staged_book_carries_the_notebooks_for_the_buttons(book):
     site = pipeline.stage(book)
     staged = site / notebooks.NOTEBOOKS_DIR / "tiny.ipynb"
     assert staged.read_text() == (book / notebooks.NOTEBOOKS_DIR / "tiny.ipynb").read_text()
+
+
+def test_exercises_become_plain_markdown():
+    text = (
+        "Before.\n\n```{exercise} A title\n:label: ex-a\n\nDo this.\n```\n\n"
+        "```{solution-start} ex-a\n:class: dropdown\n```\n\nThe answer.\n\n"
+        "```{solution-end}\n```\n"
+    )
+    plain = notebooks.plain_exercises(text)
+    assert plain.split("\n\n")[:4] == [
+        "Before.",
+        "**Exercise: A title**",
+        "Do this.",
+        "**Solution**",
+    ]
+    assert "{exercise}" not in plain and "solution-" not in plain and "The answer." in plain
+    assert notebooks.plain_exercises("No exercise here.") == "No exercise here."

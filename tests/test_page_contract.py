@@ -9,6 +9,7 @@ import importlib
 import json
 import re
 import types
+import unicodedata
 from pathlib import Path
 
 import jupytext
@@ -119,3 +120,42 @@ def test_a_chapter_ends_in_a_results_table(chapter):
     assert "results-table" in last.metadata.get("tags", []), f"{chapter}: no closing results table"
     assert "remove-input" in last.metadata["tags"]
     assert "run.results_table(" in last.source
+
+
+# The widths, in monospace columns, that fit a page's code blocks at 1280×900
+# (the browser check measures them): a code cell or listing, one inside a tab,
+# one inside an exercise's solution.
+WIDTH, WIDTH_IN_TAB, WIDTH_IN_SOLUTION = 76, 69, 74
+
+
+def columns(line: str) -> int:
+    """How many monospace columns ``line`` takes: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def spans(text: str, start: str, end: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(f"{start}.*?{end}", text, re.DOTALL)]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_on_the_page_fits_without_scrolling(chapter):
+    text = chapter_text(chapter)
+    tabs = spans(text, r":::\{tab-item\}", r"\n:::\n")
+    solutions = spans(text, r"```\{solution-start\}", r"```\{solution-end\}")
+    too_wide = []
+    for listing in find_listings(text):
+        inside_tab = any(a <= listing.span[0] < b for a, b in tabs)
+        limit = WIDTH_IN_TAB if inside_tab else WIDTH
+        code = listing_text(listing, ROOT / "book")
+        too_wide += [line for line in code.splitlines() if columns(line) > limit]
+    for match in re.finditer(r"^```\{code-cell\} ipython3\n(.*?)^```$", text, re.M | re.S):
+        inside = any(a <= match.start() < b for a, b in solutions)
+        limit = WIDTH_IN_SOLUTION if inside else WIDTH
+        body = match[1].split("\n")
+        first = body.index("---", 1) + 1 if body[0] == "---" else 0  # skip the cell's YAML
+        too_wide += [line for line in body[first:] if columns(line) > limit]
+    assert not too_wide, f"{chapter}: lines too wide for the page:\n" + "\n".join(too_wide)
+
+
+def test_columns_counts_chinese_characters_twice():
+    assert columns("loss") == 4 and columns("损失") == 4

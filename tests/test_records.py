@@ -64,7 +64,8 @@ def test_rule_text_reads_as_a_reader_reads_it():
     assert rule_text({"min": 0.6}) == "≥ 0.6"
     assert rule_text({"max": 1e-12}) == "≤ 1e-12"
     assert rule_text({"min": 0.0099, "max": 0.0101}) == "0.0099 to 0.0101"
-    assert rule_text({"equals": True}) == "= True"
+    assert rule_text({"equals": True}) == "= yes"
+    assert rule_text({"equals": "smoke"}) == "= smoke"
     assert rule_text(None) == "(shown only)"
 
 
@@ -79,8 +80,8 @@ def test_results_table_rows_values_and_rules():
     assert table.splitlines() == [
         "| measure | value | unit or meaning | must be |",
         "|---|---:|---|---|",
-        "| Test accuracy | 0.912 | fraction correct | ≥ 0.9 |",
-        "| Clipped run learns | yes |  | = True |",
+        "| Test accuracy | 0.9123 | fraction correct | ≥ 0.9 |",
+        "| Clipped run learns | yes |  | = yes |",
     ]
     with pytest.raises(KeyError, match="not recorded: \\['loss'\\]"):
         results_table({"acc": 1.0}, [("loss", "Loss", "nats")], {})

@@ -10,7 +10,10 @@ Each generated notebook starts with one extra code cell that, in Colab only,
 installs the book's package at the version the notebook was made with. It is
 plain Python (no ``%pip`` magic), so the notebook runs unchanged in any kernel.
 Outputs are empty, the kernelspec and every cell's tags are kept, and cell ids
-are numbered, so that the same sources always give the same bytes.
+are numbered, so that the same sources always give the same bytes. What a
+reader sees is the page's teaching code: the test harness is left out
+(:mod:`companion.book.harness`), listings become fenced code
+(:mod:`companion.book.listings`), and exercises plain Markdown.
 """
 
 import argparse
@@ -112,7 +115,9 @@ def colab_notebook(source: Path, repository: str, version: str) -> str:
         if cell.cell_type == "code" and "raises-exception" in tags:
             cell.source = _ON_PURPOSE + cell.source
         if cell.cell_type == "markdown":
-            cell.source = expand_listings(cell.source, source.parent)
+            cell.source = plain_exercises(expand_listings(cell.source, source.parent))
+            if not cell.source.strip():
+                continue
         cells.append(cell)
     for index, cell in enumerate(cells):
         # Jupytext draws random ids; numbered ones keep regeneration byte-stable.
@@ -128,6 +133,31 @@ def colab_notebook(source: Path, repository: str, version: str) -> str:
     )
     nbformat.validate(notebook)
     return nbformat.writes(notebook) + "\n"
+
+
+_EXERCISE = re.compile(
+    r"^(`{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n"  # the fence and the title
+    r"(?:[ \t]*:[\w-]+:[^\n]*\n)*"  # options (:label:)
+    r"(?P<body>.*?)^\1[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+_SOLUTION_START = re.compile(
+    r"^(`{3,})\{solution-start\}.*\n(?:[ \t]*:[\w-]+:.*\n)*\1[ \t]*$", re.M
+)
+_SOLUTION_END = re.compile(r"^(`{3,})\{solution-end\}[ \t]*\n\1[ \t]*$", re.MULTILINE)
+
+
+def plain_exercises(text: str) -> str:
+    """Markdown that any notebook renders for sphinx-exercise's exercise and solution blocks.
+
+    An exercise becomes a bold heading and its text; a solution's start becomes
+    a bold "Solution" (Colab has no toggle to hide it behind); its end goes.
+    """
+    text = _EXERCISE.sub(
+        lambda m: f"**Exercise: {m['title'].strip()}**\n\n{m['body'].strip()}", text
+    )
+    text = _SOLUTION_START.sub("**Solution**", text)
+    return re.sub(r"\n{3,}", "\n\n", _SOLUTION_END.sub("", text))
 
 
 def generate(root: Path, version: str | None = None) -> dict[str, str]:

@@ -143,12 +143,19 @@ def summary_text(results: Mapping[str, object]) -> str:
     return "\n".join(f"{name:30s} {_format(value)}" for name, value in results.items())
 
 
+def _shown(value: object) -> str:
+    """A value as the results table shows it: yes/no, or four significant digits."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def rule_text(rule: Mapping[str, object] | None) -> str:
     """A threshold rule as a reader reads it: ``≥ 0.6``, ``≤ 1e-12``, ``0.0099 to 0.0101``."""
     if not rule:
         return "(shown only)"
     if "equals" in rule:
-        return f"= {_format(rule['equals'])}"
+        return f"= {_shown(rule['equals'])}"
     if "min" in rule and "max" in rule:
         return f"{_format(rule['min'])} to {_format(rule['max'])}"
     return f"≥ {_format(rule['min'])}" if "min" in rule else f"≤ {_format(rule['max'])}"
@@ -177,8 +184,7 @@ def results_table(
         raise KeyError(f"results table names results that were not recorded: {missing}")
     lines = ["| measure | value | unit or meaning | must be |", "|---|---:|---|---|"]
     for name, measure, meaning in rows:
-        value = results[name]
-        shown = ("yes" if value else "no") if isinstance(value, bool) else _format(value)
+        shown = _shown(results[name])
         lines.append(f"| {measure} | {shown} | {meaning} | {rule_text(rules.get(name))} |")
     return "\n".join(lines)
 

@@ -40,7 +40,7 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Mean cross-entropy (交叉熵) of class-index labels under softmax(logits).
+    """Mean cross-entropy (交叉熵) of class labels under softmax(logits).
 
     Per example: -log softmax(z)[y] = logsumexp(z) - z[y]. Working with
     logits instead of probabilities keeps it finite where log(softmax)
