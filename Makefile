@@ -43,18 +43,21 @@ html: $(VENV)/.installed
 	$(PY) -m companion.book.pipeline html
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q
+	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q \
+	  -n $(JOBS)
 
 # nbval re-executes each executed notebook and compares the outputs of the
 # cells tagged nbval-check-output (each chapter's summary of recorded metrics)
 # with those papermill stored: the same seed and profile must reproduce them.
 # Its re-run records metrics into a folder of its own, which tests/book
 # compares with the first run's, field by field.
+# The slowest chapters start first (by the seconds their first run recorded), so
+# that neither worker is left alone with a long chapter at the end.
 nbval: $(VENV)/.installed
 	rm -rf _build/nbval-metrics
 	COMPANION_METRICS_DIR=$(CURDIR)/_build/nbval-metrics \
 	  $(PY) -m pytest --nbval-lax -p no:cacheprovider -q -n $(JOBS) --dist loadscope \
-	  _build/executed/book
+	  --no-loadscope-reorder $$($(PY) -m companion.book.pipeline longest-first)
 
 book-checks: $(VENV)/.installed
 	$(PY) -m pytest tests/book -q

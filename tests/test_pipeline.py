@@ -109,3 +109,22 @@ def test_bad_input_is_refused(book, tmp_path_factory):
     (book / "_toc.yml").write_text("format: jb-book\nroot: book/nowhere\n")
     with pytest.raises(FileNotFoundError, match="book/nowhere"):
         pipeline.toc_pages(book)
+
+
+def test_longest_first_orders_the_executed_notebooks_by_recorded_seconds(book, tmp_path):
+    (book / "book" / "slow.md").write_text(CHAPTER)
+    toc = (
+        (book / "_toc.yml")
+        .read_text()
+        .replace("      - file: book/tiny\n", "      - file: book/tiny\n      - file: book/slow\n")
+    )
+    (book / "_toc.yml").write_text(toc)
+    metrics = book / "_build" / "metrics"
+    metrics.mkdir(parents=True)
+    (metrics / "tiny.json").write_text(json.dumps({"results": {"seconds": 3.0}}))
+    (metrics / "slow.json").write_text(json.dumps({"results": {"seconds": 30.0}}))
+    order = [p.relative_to(book).as_posix() for p in pipeline.longest_first(book)]
+    assert order == ["_build/executed/book/slow.ipynb", "_build/executed/book/tiny.ipynb"]
+    (metrics / "slow.json").unlink()  # no record: last
+    order = [p.stem for p in pipeline.longest_first(book)]
+    assert order == ["tiny", "slow"]

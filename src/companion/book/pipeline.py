@@ -232,6 +232,29 @@ def default_profile() -> str:
     return "full" if resolve_device("auto") == "cuda" else "smoke"
 
 
+def longest_first(root: Path) -> list[Path]:
+    """The executed notebooks, the slowest first, by the seconds their run recorded.
+
+    For the re-execution of the determinism check (nbval): with two workers,
+    starting the two slowest chapters first keeps one worker from being left
+    with a long chapter at the end while the other idles. Notebooks that
+    recorded no seconds (pages without a chapter run) go last.
+    """
+    from companion.book.records import read_metrics
+
+    recorded = read_metrics(root / BUILD / "metrics")
+    executed = [
+        root / BUILD / "executed" / page.with_suffix(".ipynb")
+        for page in toc_pages(root)
+        if is_notebook(root / page)
+    ]
+
+    def seconds(notebook: Path) -> float:
+        return float(recorded.get(notebook.stem, {}).get("results", {}).get("seconds", 0.0))
+
+    return sorted(executed, key=seconds, reverse=True)
+
+
 def _report(seconds: dict[str, float]) -> None:
     width = max(len(name) for name in seconds)
     print("\nseconds per notebook")
@@ -241,7 +264,7 @@ def _report(seconds: dict[str, float]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry point: ``execute``, ``html`` or ``default-profile``."""
+    """Command-line entry point: ``execute``, ``html``, ``default-profile``, ``longest-first``."""
     parser = argparse.ArgumentParser(prog="python -m companion.book.pipeline", description=__doc__)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the book's root folder")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -251,12 +274,15 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--jobs", type=int, default=1, help="notebooks to execute at once")
     commands.add_parser("html", help="build the HTML from the executed notebooks")
     commands.add_parser("default-profile", help="print the profile for this machine")
+    commands.add_parser("longest-first", help="print the executed notebooks, the slowest first")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "execute":
         _report(execute(root, args.profile or default_profile(), args.only, args.jobs))
     elif args.command == "html":
         print(build_html(root))
+    elif args.command == "longest-first":
+        print("\n".join(str(path.relative_to(root)) for path in longest_first(root)))
     else:
         print(default_profile())
 
