@@ -58,3 +58,33 @@ def test_torch_optimiser_after_tensorflow_does_not_crash():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "survived"
+
+
+def test_every_import_of_keras_in_the_package_comes_after_load_triton_first():
+    """Where ``keras`` is imported, Triton must already be loaded (see the module).
+
+    CI's CPU build of torch has no Triton, so a wrong order passes there and
+    crashes a reader's CUDA machine: this reads the order instead.
+    """
+    import ast
+    from pathlib import Path
+
+    import companion
+
+    checked = 0
+    for path in Path(companion.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))]
+        for scope in scopes:
+            loaded = False
+            for node in scope.body:
+                calls = [
+                    n
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "load_triton_first"
+                ]
+                loaded = loaded or bool(calls)
+                if isinstance(node, ast.Import) and any(a.name == "keras" for a in node.names):
+                    assert loaded, f"{path.name}: `import keras` before load_triton_first()"
+                    checked += 1
+    assert checked >= 2  # keras_models at import, keras_backends.main in its process

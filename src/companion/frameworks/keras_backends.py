@@ -104,6 +104,11 @@ def main(argv: list[str] | None = None) -> dict:
     The record holds ``backend``, ``model``, ``test_accuracy``, ``parameters``,
     ``seconds_per_epoch``, ``train_size`` and ``test_size``.
     """
+    from companion.runtime.tensorflow_beside_torch import load_triton_first
+
+    # Before Keras brings in TensorFlow: with a CUDA build of PyTorch, Triton
+    # loaded after TensorFlow crashes the process (see that module).
+    load_triton_first()
     import keras
     import numpy as np
 
