@@ -43,8 +43,7 @@ html: $(VENV)/.installed
 	$(PY) -m companion.book.pipeline html
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q \
-	  -n $(JOBS)
+	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q
 
 # nbval re-executes each executed notebook and compares the outputs of the
 # cells tagged nbval-check-output (each chapter's summary of recorded metrics)
