@@ -13,7 +13,7 @@ PROFILE ?= $(shell $(PY) -m companion.book.pipeline default-profile)
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: book test execute html unit nbval book-checks notebooks reader-venv reader-check browser-check lint clean
+.PHONY: book test execute html unit nbval book-checks notebooks reader-check browser-check lint clean
 
 book: execute html  ## execute every chapter, then build _build/html
 
@@ -75,10 +75,6 @@ notebooks: $(VENV)/.installed
 
 # A reader's machine: a fresh venv from requirements.txt alone runs one generated
 # notebook end to end (smoke profile). Slow the first time: it installs everything.
-# The reader check's venv alone, so that it can be built ahead (see .ci/run).
-reader-venv: $(VENV)/.installed
-	$(PY) tests/reader/test_reader_machine.py
-
 reader-check: $(VENV)/.installed
 	$(PY) -m pytest tests/reader -q -s -p no:cacheprovider
 

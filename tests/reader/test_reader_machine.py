@@ -182,13 +182,3 @@ def test_the_data_tests_pass_in_a_clone_without_a_prefilled_folder_beside_it(tmp
         [BIN / "python", "-m", "pytest", *DATA_TESTS, "-q", "-p", "no:cacheprovider"],
         env=env, cwd=clone,
     )  # fmt: skip
-
-
-if __name__ == "__main__":
-    # `make reader-venv`: build (or reuse) the reader's venv ahead of the check, for
-    # example in the background while the other tests run, as .ci/run does; the
-    # check then finds it by its stamp.
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        _reader_venv(Path(scratch))
