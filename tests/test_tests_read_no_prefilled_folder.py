@@ -11,10 +11,13 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The pre-filled folder's name, from the one place that names it: .ci/run,
+# which points the caches at it when it exists beside the clone.
+FOLDER = re.search(r"if \[ -d \.\./(\w+) \]", (ROOT / ".ci" / "run").read_text())[1]
 # The ways a test could name a folder beside the repository: the pre-filled
 # folder by name, or the repository root's parent.
 CLIMBS_OUT = re.compile(
-    r"""\.\.[/\\]shared\b|["']shared["']|\.parents\[\d\]\.parent\b|ROOT\.parent\b"""
+    rf"""\.\.[/\\]{FOLDER}\b|["']{FOLDER}["']|\.parents\[\d\]\.parent\b|ROOT\.parent\b"""
 )
 
 
@@ -33,8 +36,8 @@ def test_no_test_reaches_outside_the_repository():
 
 def test_the_pattern_catches_the_ways_a_path_climbs_out():
     for line in (
-        'SHARED = REPO_ROOT.parent / "shared" / "data"',
-        'data = Path("../shared/data")',
+        f'DATA = REPO_ROOT.parent / "{FOLDER}" / "data"',
+        f'data = Path("../{FOLDER}/data")',
         "root = Path(__file__).parents[2].parent",
     ):
         assert offending_lines(line), line
