@@ -128,3 +128,33 @@ def test_longest_first_orders_the_executed_notebooks_by_recorded_seconds(book, t
     (metrics / "slow.json").unlink()  # no record: last
     order = [p.stem for p in pipeline.longest_first(book)]
     assert order == ["tiny", "slow"]
+
+
+def test_build_html_builds_the_staged_book_with_warnings_as_errors(book, monkeypatch):
+    pipeline.execute(book, "smoke")
+    commands = []
+    monkeypatch.setattr(pipeline.subprocess, "run", lambda cmd, check: commands.append(cmd))
+    index = pipeline.build_html(book)
+    assert index == book / "_build/html/index.html"
+    ((program, *arguments),) = commands
+    assert program.endswith("jupyter-book")
+    assert arguments[:2] == ["build", str(book / "_build/site")]
+    assert "-W" in arguments and "-n" in arguments  # every Sphinx warning fails the build
+    assert (book / "_build/site/book/tiny.ipynb").is_file()
+
+
+def test_build_html_says_how_to_install_jupyter_book(book, tmp_path, monkeypatch):
+    pipeline.execute(book, "smoke")
+    monkeypatch.setattr(pipeline.sys, "executable", str(tmp_path / "bin" / "python"))
+    with pytest.raises(FileNotFoundError, match="pip install 'jupyter-book<2'"):
+        pipeline.build_html(book)
+
+
+@pytest.mark.parametrize(
+    ("device", "profile"), [("cuda", "full"), ("cpu", "smoke"), ("mps", "smoke")]
+)
+def test_default_profile_is_full_only_on_a_cuda_gpu(device, profile, monkeypatch):
+    import companion.runtime.device
+
+    monkeypatch.setattr(companion.runtime.device, "resolve_device", lambda wanted: device)
+    assert pipeline.default_profile() == profile

@@ -2,9 +2,13 @@ import pytest
 
 from companion.book.records import (
     check_thresholds,
+    determinism_failures,
+    display_only,
+    is_timing,
     metrics_dir,
     metrics_table,
     read_metrics,
+    unruled_metrics,
     write_metrics,
 )
 
@@ -17,6 +21,86 @@ def test_thresholds_pass_and_fail():
     assert any("below the minimum" in f for f in failures)
     assert "loss: not recorded" in failures
     assert any("expected 'smoke'" in f for f in failures)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(1, True), (True, 1), (0, False), (0, 0.0), ("1", 1)]
+)
+def test_equals_fails_on_a_type_mismatch(value, expected):
+    assert value == expected or isinstance(value, str)  # Python alone would pass most
+    (failure,) = check_thresholds({"flag": value}, {"flag": {"equals": expected}})
+    assert f"expected {expected!r} ({type(expected).__name__})" in failure
+
+
+def test_equals_passes_on_the_same_type_and_value():
+    rules = {"flag": {"equals": True}, "n": {"equals": 10}, "x": {"equals": 0.25}}
+    assert check_thresholds({"flag": True, "n": 10, "x": 0.25}, rules) == []
+
+
+def test_a_recorded_metric_needs_a_rule_or_a_display_only_entry():
+    results = {"accuracy": 0.9, "steps": 100, "loss": 0.3}
+    rules = {"accuracy": {"min": 0.8}}
+    assert unruled_metrics(results, rules, {"steps", "loss"}) == []
+    assert unruled_metrics(results, rules, {"steps"}) == [
+        "loss: recorded, but has no rule and is not display-only"
+    ]
+    assert unruled_metrics(results, rules, {"steps", "loss", "gone"}) == [
+        "gone: display-only, but not recorded"
+    ]
+    assert unruled_metrics(results, rules, {"steps", "loss", "accuracy"}) == [
+        "accuracy: both display-only and ruled"
+    ]
+
+
+def test_display_only_reads_the_books_table():
+    thresholds = {"display_only": {"demo": ["steps"]}, "demo": {"smoke": {}}}
+    assert display_only(thresholds, "demo") == {"steps"}
+    assert display_only(thresholds, "other") == set()
+    with pytest.raises(ValueError, match="list of metric names"):
+        display_only({"display_only": {"demo": "steps"}}, "demo")
+
+
+def test_timings_are_decided_by_name():
+    timings = ["seconds", "pretrain_seconds", "cnn_seconds_per_epoch", "lora_time_over_full"]
+    assert all(is_timing(name) for name in timings)
+    quality = ["accuracy", "keras_over_pytorch_file_size", "timeline", "milliseconds_saved"]
+    assert not any(is_timing(name) for name in quality)
+
+
+def _record(results, unreproducible, seed=0):
+    return {"chapter": "demo", "profile": "smoke", "seed": seed,
+            "results": results, "unreproducible": unreproducible}  # fmt: skip
+
+
+def test_determinism_compares_everything_but_timings():
+    first = _record({"accuracy": 0.9, "seconds": 12.0}, ["seconds"])
+    second = _record({"accuracy": 0.9, "seconds": 15.0}, ["seconds"])
+    assert determinism_failures(first, second) == []
+    changed = _record({"accuracy": 0.91, "seconds": 12.0}, ["seconds"])
+    assert determinism_failures(first, changed) == [
+        "accuracy: 0.9 in the first run, 0.91 in the second"
+    ]
+    assert determinism_failures(first, _record(first["results"], ["seconds"], seed=1)) == [
+        "seed: 0 against 1"
+    ]
+
+
+def test_determinism_refuses_a_quality_metric_left_out_of_the_comparison():
+    # a chapter that marks its file-size ratio unreproducible hides a change in it
+    first = _record({"size_ratio": 2.9, "seconds": 1.0}, ["seconds", "size_ratio"])
+    second = _record({"size_ratio": 3.4, "seconds": 1.0}, ["seconds", "size_ratio"])
+    failures = determinism_failures(first, second)
+    assert "only timings may be excluded: ['seconds']" in failures[0]
+    assert failures[-1] == "size_ratio: 2.9 in the first run, 3.4 in the second"
+
+
+def test_determinism_sees_a_type_change_and_a_missing_metric():
+    first = _record({"converged": True, "extra": 1}, [])
+    second = _record({"converged": 1}, [])
+    assert determinism_failures(first, second) == [
+        "converged: True in the first run, 1 in the second",
+        "extra: 1 in the first run, '(not recorded)' in the second",
+    ]
 
 
 def test_unknown_rules_are_an_error():

@@ -8,6 +8,7 @@ from typing import TypeVar
 from companion import __version__
 from companion.book.records import (
     clean_value,
+    is_timing,
     read_thresholds,
     results_table,
     summary_text,
@@ -55,28 +56,28 @@ class ChapterRun:
         """Return the value for this run's profile: ``full`` or ``smoke``."""
         return full if self.profile == "full" else smoke
 
-    def record(self, name: str, value: object, reproducible: bool = True) -> None:
+    def record(self, name: str, value: object) -> None:
         """Store one headline result, glue it for the prose, and rewrite the metrics file.
 
         Args:
-            name: a lower-case identifier, unique within the chapter.
+            name: a lower-case identifier, unique within the chapter. A timing,
+                which the same seed cannot reproduce, has the word ``seconds``
+                or ``time`` in its name (:func:`companion.book.records.is_timing`):
+                the determinism check and :meth:`summary` leave those out.
             value: a number, bool or string (NumPy and torch scalars are converted).
-            reproducible: ``False`` for what depends on the machine's speed or load
-                (timings), which the same seed cannot reproduce; the determinism
-                check and :meth:`summary` leave those out.
 
         """
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"metric names are lower-case identifiers, got {name!r}")
         self.results[name] = clean_value(name, value)
-        if not reproducible:
+        if is_timing(name):
             self.unreproducible.add(name)
         _glue(name, self.results[name])
         write_metrics(self.chapter, self._record())
 
     def finish(self) -> dict[str, bool | int | float | str]:
         """Record the seconds since the run started; return the reproducible results."""
-        self.record("seconds", round(time.perf_counter() - self._start, 1), reproducible=False)
+        self.record("seconds", round(time.perf_counter() - self._start, 1))
         return self.summary()
 
     def summary(self) -> dict[str, bool | int | float | str]:

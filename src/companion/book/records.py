@@ -20,6 +20,14 @@ _RULES = ("min", "max", "equals")
 
 
 THRESHOLDS_FILE = Path("book") / "thresholds.toml"
+# The table of thresholds.toml that lists, per chapter, the recorded values that
+# are shown but need no rule (configuration echoes, sizes): every other
+# recorded metric must have a rule in each profile.
+DISPLAY_ONLY = "display_only"
+# Values that depend on the machine's speed or load are named so, for every
+# chapter alike: a metric with the word "seconds" or "time" in its name is a
+# timing, which the same seed cannot reproduce; everything else must reproduce.
+TIMING_WORDS = frozenset({"seconds", "time"})
 
 
 def book_root(start: Path | None = None) -> Path | None:
@@ -53,6 +61,82 @@ def read_thresholds(root: Path | None = None) -> dict[str, dict[str, dict]]:
     if root is None or not (root / THRESHOLDS_FILE).is_file():
         return {}
     return tomllib.loads((root / THRESHOLDS_FILE).read_text(encoding="utf-8"))
+
+
+def is_timing(name: str) -> bool:
+    """Whether a metric is a timing, by its name: a word ``seconds`` or ``time`` in it.
+
+    Timings are left out of the determinism check (two runs with the same seed
+    compare everything else); the decision is made here, by name, so that no
+    chapter can exclude a quality metric from that comparison.
+    """
+    return not TIMING_WORDS.isdisjoint(name.split("_"))
+
+
+def display_only(thresholds: Mapping[str, Mapping], chapter: str) -> set[str]:
+    """The metrics of ``chapter`` that :data:`DISPLAY_ONLY` in ``thresholds`` lists."""
+    names = thresholds.get(DISPLAY_ONLY, {}).get(chapter, [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"[{DISPLAY_ONLY}] {chapter} must be a list of metric names")
+    return set(names)
+
+
+def unruled_metrics(
+    results: Mapping[str, object], rules: Mapping[str, object], shown: set[str]
+) -> list[str]:
+    """Failures of "every recorded metric has a rule or is display-only".
+
+    Args:
+        results: metric name to recorded value.
+        rules: this chapter's and profile's rules.
+        shown: this chapter's display-only names (:func:`display_only`).
+
+    Returns:
+        One message per recorded metric with neither a rule nor a display-only
+        entry, per display-only name that was not recorded (a stale entry), and
+        per name that is both (a rule makes it a claim, not a display).
+
+    """
+    failures = [
+        f"{name}: recorded, but has no rule and is not display-only"
+        for name in results
+        if name not in rules and name not in shown
+    ]
+    failures += [f"{name}: display-only, but not recorded" for name in sorted(shown - set(results))]
+    failures += [f"{name}: both display-only and ruled" for name in sorted(shown & set(rules))]
+    return failures
+
+
+def determinism_failures(first: Mapping[str, object], second: Mapping[str, object]) -> list[str]:
+    """Compare two records of one chapter that the same seed and profile produced.
+
+    Every result that is not a timing (:func:`is_timing`) must be equal in both;
+    each record's list of unreproducible results must be exactly its timings.
+
+    Returns:
+        One message per difference; an empty list means the runs agree.
+
+    """
+    failures = []
+    for key in ("chapter", "profile", "seed"):
+        if first.get(key) != second.get(key):
+            failures.append(f"{key}: {first.get(key)!r} against {second.get(key)!r}")
+    for label, record in (("first", first), ("second", second)):
+        timings = sorted(name for name in record["results"] if is_timing(name))
+        if sorted(record["unreproducible"]) != timings:
+            failures.append(
+                f"{label} run excludes {sorted(record['unreproducible'])} from the comparison;"
+                f" only timings may be excluded: {timings}"
+            )
+    kept = [
+        {k: v for k, v in record["results"].items() if not is_timing(k)}
+        for record in (first, second)
+    ]
+    for name in sorted(set(kept[0]) | set(kept[1])):
+        a, b = kept[0].get(name, "(not recorded)"), kept[1].get(name, "(not recorded)")
+        if a != b or type(a) is not type(b):
+            failures.append(f"{name}: {a!r} in the first run, {b!r} in the second")
+    return failures
 
 
 def clean_value(name: str, value: object) -> bool | int | float | str:
@@ -117,8 +201,15 @@ def check_thresholds(
             failures.append(f"{name}: not recorded")
             continue
         value = results[name]
-        if "equals" in rule and value != rule["equals"]:
-            failures.append(f"{name} = {value!r}, expected {rule['equals']!r}")
+        if "equals" in rule:
+            # type too: True == 1 and 0 == False in Python, but not in a claim
+            expected = rule["equals"]
+            if value != expected or type(value) is not type(expected):
+                failures.append(
+                    f"{name} = {value!r} ({type(value).__name__}),"
+                    f" expected {expected!r} ({type(expected).__name__})"
+                )
+                continue
         if "min" in rule and not value >= rule["min"]:
             failures.append(f"{name} = {value!r}, below the minimum {rule['min']!r}")
         if "max" in rule and not value <= rule["max"]:
