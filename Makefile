@@ -13,7 +13,7 @@ PROFILE ?= $(shell $(PY) -m companion.book.pipeline default-profile)
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: book test execute html unit nbval book-checks notebooks reader-check browser-check lint clean
+.PHONY: book test execute html unit nbval book-checks notebooks reader-check browser-check lint clean gpu-prepare gpu-check
 
 book: execute html  ## execute every chapter, then build _build/html
 
@@ -85,6 +85,17 @@ notebooks: $(VENV)/.installed
 # notebook end to end (smoke profile). Slow the first time: it installs everything.
 reader-check: $(VENV)/.installed
 	$(PY) -m pytest tests/reader -q -s -p no:cacheprovider
+
+# The full profile on a borrowed GPU machine with no internet (README, "GPU").
+# Here, with a registry and the data: wheels, data and the model into _gpu/.
+gpu-prepare: $(VENV)/.installed
+	$(PY) tools/gpu/prepare.py
+# There, from the root of a tree that carries _gpu/: install, run every chapter
+# in the full profile, check the rules, write the report into GPU_OUT.
+GPU_PYTHON ?= python3
+GPU_OUT ?= $(or $(OUT),_build/gpu-check)
+gpu-check:
+	$(GPU_PYTHON) tools/gpu/check.py --out $(GPU_OUT)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -26,3 +26,31 @@ def test_peak_cuda_bytes_refuses_without_cuda_or_measures_with_it():
     else:
         with pytest.raises(RuntimeError, match="CUDA"):
             peak_cuda_bytes(lambda: None)
+
+
+def test_the_process_peak_survives_the_resets_of_a_measurement(monkeypatch):
+    from types import SimpleNamespace
+
+    from companion.runtime import device
+
+    if not torch.cuda.is_initialized():
+        assert device.cuda_peak_bytes() is None  # no CUDA used: nothing to report
+    # torch's one counter, as a stand-in: reset sets the peak to what is allocated now
+    counter = {"peak": 0, "now": 0}
+
+    def reset():
+        counter["peak"] = counter["now"]
+
+    cuda = SimpleNamespace(
+        is_initialized=lambda: True,
+        max_memory_allocated=lambda: counter["peak"],
+        reset_peak_memory_stats=reset,
+    )
+    monkeypatch.setitem(__import__("sys").modules, "torch", SimpleNamespace(cuda=cuda))
+    monkeypatch.setattr(device, "_peak_before_resets", 0)
+    counter.update(peak=900, now=100)  # a chapter's training peaked at 900
+    device.reset_cuda_peak()  # ... then a measurement reset the counter
+    counter["peak"] = 300
+    assert device.cuda_peak_bytes() == 900
+    counter["peak"] = 1200
+    assert device.cuda_peak_bytes() == 1200

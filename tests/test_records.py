@@ -7,6 +7,7 @@ from companion.book.records import (
     is_timing,
     metrics_dir,
     metrics_table,
+    not_run,
     read_metrics,
     unruled_metrics,
     write_metrics,
@@ -58,6 +59,30 @@ def test_display_only_reads_the_books_table():
     assert display_only(thresholds, "other") == set()
     with pytest.raises(ValueError, match="list of metric names"):
         display_only({"display_only": {"demo": "steps"}}, "demo")
+
+
+def test_rules_that_need_the_full_mnist_or_tensorflow_are_not_run_without_them():
+    thresholds = {
+        "needs_full_mnist": {"demo": ["cnn_accuracy", "train_size"]},
+        "needs_tensorflow": {"demo": ["tf_accuracy"]},
+    }
+    full = {"mnist_subset": "full", "keras_backend": "tensorflow"}
+    assert not_run(thresholds, "demo", "full", full) == {}
+    small = {"mnist_subset": "small", "keras_backend": "tensorflow"}
+    assert not_run(thresholds, "demo", "full", small) == {
+        "cnn_accuracy": "needs_full_mnist (mnist_subset = 'small')",
+        "train_size": "needs_full_mnist (mnist_subset = 'small')",
+    }
+    torch_only = {"mnist_subset": "full", "keras_backend": "torch"}
+    assert not_run(thresholds, "demo", "full", torch_only) == {
+        "tf_accuracy": "needs_tensorflow (keras_backend = 'torch')"
+    }
+    # a smoke run is sized for the small subset; a chapter that records neither needs nothing
+    assert not_run(thresholds, "demo", "smoke", small) == {}
+    assert not_run(thresholds, "other", "full", small) == {}
+    assert not_run(thresholds, "demo", "full", {}) == {}
+    with pytest.raises(ValueError, match="list of metric names"):
+        not_run({"needs_full_mnist": {"demo": "x"}}, "demo", "full", small)
 
 
 def test_timings_are_decided_by_name():

@@ -29,6 +29,7 @@ from companion.data import (
     load_mnist,
     load_sst2,
     load_tinyshakespeare,
+    mnist_subset_at_hand,
     parse_idx,
 )
 from companion.data import mnist as mnist_module
@@ -312,3 +313,57 @@ def test_sst2_member_download_from_local_server(
 def test_parse_sst2_rejects_malformed_files(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         text_module._parse_sst2(text)
+
+
+def test_subset_at_hand_is_full_where_the_training_files_are_cached() -> None:
+    # The suite's cache (CI's pre-filled one, or a reader's) holds what it holds:
+    # the answer follows whether the official training images can be fetched.
+    try:
+        fetch("mnist/train-images-idx3-ubyte.gz")
+        fetch("mnist/train-labels-idx1-ubyte.gz")
+        expected = "full"
+    except DataUnavailableError:
+        expected = "small"
+    assert mnist_subset_at_hand("full") == expected
+    assert mnist_subset_at_hand("small") == "small"
+
+
+def test_subset_at_hand_downloads_the_full_files_when_it_can(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in MNIST_FILES:
+        content = path.encode()  # stand-ins, verified like the real files
+        monkeypatch.setitem(
+            REGISTRY, path, remote_for(path, content, [server.serve("/" + path, content)])
+        )
+    monkeypatch.setenv("COMPANION_DATA_DIR", str(tmp_path))
+    assert mnist_subset_at_hand("full") == "full"
+    # only the training files: the test set is needed by both subsets alike
+    assert files_under(tmp_path) == [
+        "mnist/train-images-idx3-ubyte.gz",
+        "mnist/train-labels-idx1-ubyte.gz",
+    ]
+
+
+def test_subset_at_hand_is_small_offline_without_the_training_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed_url: str, make_read_only
+) -> None:
+    for path in MNIST_FILES:
+        redirect(monkeypatch, path, closed_url)
+    monkeypatch.setenv("COMPANION_DATA_DIR", str(tmp_path / "writable"))
+    assert mnist_subset_at_hand("full") == "small"
+    # a read-only cache without them (CI's, the GPU machine's) answers at once
+    cache = tmp_path / "read-only"
+    cache.mkdir()
+    make_read_only(cache)
+    monkeypatch.setenv("COMPANION_DATA_DIR", str(cache))
+    assert mnist_subset_at_hand("full") == "small"
+    # the loader itself still refuses, clearly: there is no silent fallback
+    with pytest.raises(DataUnavailableError, match="train-images-idx3-ubyte.gz"):
+        load_mnist("full")
+
+
+@pytest.mark.parametrize("wanted", ["Full", "", None])
+def test_subset_at_hand_rejects_unknown_subsets(wanted: object) -> None:
+    with pytest.raises(ValueError, match=r"wanted must be one of \('full', 'small'\)"):
+        mnist_subset_at_hand(wanted)  # type: ignore[arg-type]

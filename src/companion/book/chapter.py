@@ -14,7 +14,7 @@ from companion.book.records import (
     summary_text,
     write_metrics,
 )
-from companion.runtime.device import resolve_device
+from companion.runtime.device import cuda_peak_bytes, resolve_device
 from companion.runtime.seed import seed_everything
 
 PROFILES = ("full", "smoke")
@@ -108,7 +108,7 @@ class ChapterRun:
         return Markdown(text)
 
     def _record(self) -> dict[str, object]:
-        return {
+        record = {
             "chapter": self.chapter,
             "profile": self.profile,
             "device": self.device,
@@ -117,6 +117,11 @@ class ChapterRun:
             "results": dict(self.results),
             "unreproducible": sorted(self.unreproducible),
         }
+        # The machine's, not the chapter's: beside the results, never checked against a rule.
+        peak = cuda_peak_bytes()
+        if peak is not None:
+            record["cuda_peak_bytes"] = peak
+        return record
 
 
 def _glue(name: str, value: object) -> None:

@@ -64,7 +64,11 @@ def is_notebook(path: Path) -> bool:
 
 
 def execute(
-    root: Path, profile: str, only: list[str] | None = None, jobs: int = 1
+    root: Path,
+    profile: str,
+    only: list[str] | None = None,
+    jobs: int = 1,
+    build: Path | None = None,
 ) -> dict[str, float]:
     """Execute the book's notebooks in ``profile`` and return seconds per notebook.
 
@@ -73,6 +77,8 @@ def execute(
         profile: ``"full"`` or ``"smoke"``, injected as the ``PROFILE`` parameter.
         only: names (stems) of the notebooks to run; all of them when ``None``.
         jobs: how many notebooks to execute at once, each in its own kernel.
+        build: the folder for ``executed/`` and ``metrics/``; ``root/_build`` by
+            default (the GPU check writes elsewhere, see ``tools/gpu``).
 
     Raises:
         ValueError: ``jobs`` is below 1, or ``only`` names a notebook not in ``_toc.yml``.
@@ -85,7 +91,8 @@ def execute(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     # Progress bars are for people at a keyboard; in stored outputs they are noise.
     os.environ.setdefault("TQDM_DISABLE", "1")
-    metrics = root / BUILD / "metrics"
+    build = root / BUILD if build is None else Path(build)
+    metrics = build / "metrics"
     os.environ[METRICS_ENV] = str(metrics)
     notebooks = [p for p in toc_pages(root) if is_notebook(root / p)]
     if not only:
@@ -100,17 +107,26 @@ def execute(
     # Each notebook runs in a kernel of its own, so threads are enough to run
     # several at once; the work happens in the kernels' processes.
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_execute_one, root, page, profile): page for page in notebooks}
+        futures = {
+            pool.submit(execute_page, root, page, profile, build): page for page in notebooks
+        }
         seconds = {futures[f].stem: f.result() for f in futures}
     return seconds
 
 
-def _execute_one(root: Path, page: Path, profile: str) -> float:
-    """Execute one notebook into ``_build/executed`` and return its wall time in seconds."""
+def execute_page(root: Path, page: Path, profile: str, build: Path | None = None) -> float:
+    """Execute one notebook into ``<build>/executed`` and return its wall time in seconds.
+
+    The chapter writes its metrics wherever ``COMPANION_METRICS_DIR`` points
+    (:func:`execute` points it at ``<build>/metrics``). ``page`` is relative
+    to ``root``, as :func:`toc_pages` gives it; ``build`` is ``root/_build``
+    by default.
+    """
     import jupytext
     import papermill
 
-    target = root / BUILD / "executed" / page.with_suffix(".ipynb")
+    build = root / BUILD if build is None else Path(build)
+    target = build / "executed" / page.with_suffix(".ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     source = target.with_suffix(".source.ipynb")
     notebook = jupytext.read(root / page)
@@ -272,13 +288,15 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--profile", default=None, help="full or smoke (default: full on a GPU)")
     run.add_argument("--only", nargs="*", help="notebook names to run (default: all)")
     run.add_argument("--jobs", type=int, default=1, help="notebooks to execute at once")
+    run.add_argument("--build-dir", type=Path, default=None, help="default: <root>/_build")
     commands.add_parser("html", help="build the HTML from the executed notebooks")
     commands.add_parser("default-profile", help="print the profile for this machine")
     commands.add_parser("longest-first", help="print the executed notebooks, the slowest first")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "execute":
-        _report(execute(root, args.profile or default_profile(), args.only, args.jobs))
+        profile = args.profile or default_profile()
+        _report(execute(root, profile, args.only, args.jobs, args.build_dir))
     elif args.command == "html":
         print(build_html(root))
     elif args.command == "longest-first":

@@ -24,6 +24,18 @@ THRESHOLDS_FILE = Path("book") / "thresholds.toml"
 # are shown but need no rule (configuration echoes, sizes): every other
 # recorded metric must have a rule in each profile.
 DISPLAY_ONLY = "display_only"
+# Tables of thresholds.toml that list, per chapter, full-profile rules that
+# need what some machines lack; a run without it reports them as not run
+# (see :func:`not_run`), neither passed nor failed. Each names the recorded
+# value that tells, and the value it has when the need is met.
+NEEDS_FULL_MNIST = "needs_full_mnist"
+NEEDS_TENSORFLOW = "needs_tensorflow"
+NEEDS = {
+    NEEDS_FULL_MNIST: ("mnist_subset", "full"),
+    NEEDS_TENSORFLOW: ("keras_backend", "tensorflow"),
+}
+# The tables of thresholds.toml that are not chapters.
+TABLES = (DISPLAY_ONLY, *NEEDS)
 # Values that depend on the machine's speed or load are named so, for every
 # chapter alike: a metric with the word "seconds" or "time" in its name is a
 # timing, which the same seed cannot reproduce; everything else must reproduce.
@@ -79,6 +91,34 @@ def display_only(thresholds: Mapping[str, Mapping], chapter: str) -> set[str]:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"[{DISPLAY_ONLY}] {chapter} must be a list of metric names")
     return set(names)
+
+
+def not_run(
+    thresholds: Mapping[str, Mapping], chapter: str, profile: str, results: Mapping[str, object]
+) -> dict[str, str]:
+    """The rules of a full-profile run that it could not test, each with the reason.
+
+    A chapter whose full profile needs the 60,000 official MNIST training
+    images runs on the small subset where they cannot be had, and records
+    ``mnist_subset = "small"``; Keras runs on PyTorch where TensorFlow is not
+    installed, and the chapter records ``keras_backend``. The rules that
+    :data:`NEEDS` tables list for the chapter are then not run. A smoke run
+    is sized for what it has, so nothing is left out of it.
+
+    Returns:
+        Metric name to a reason such as ``"needs_full_mnist (mnist_subset = 'small')"``.
+
+    """
+    if profile != "full":
+        return {}
+    skipped = {}
+    for table, (key, needed) in NEEDS.items():
+        names = thresholds.get(table, {}).get(chapter, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"[{table}] {chapter} must be a list of metric names")
+        if key in results and results[key] != needed:
+            skipped.update({name: f"{table} ({key} = {results[key]!r})" for name in names})
+    return skipped
 
 
 def unruled_metrics(

@@ -11,6 +11,7 @@ a read-only, pre-filled cache.
 Loaders:
 
 * :func:`load_mnist` -- MNIST as uint8 arrays, ``"full"`` or the offline ``"small"``;
+  :func:`mnist_subset_at_hand` says whether ``"full"`` can be had here;
 * :func:`load_tinyshakespeare` -- the Tiny Shakespeare corpus as a string;
 * :func:`load_sst2` -- SST-2 sentences and labels.
 
@@ -21,7 +22,7 @@ deep-learning framework.
 from .cache import data_dir
 from .download import DataUnavailableError, fetch, fetch_file
 from .idx import IdxFormatError, parse_idx
-from .mnist import load_mnist
+from .mnist import load_mnist, mnist_subset_at_hand
 from .registry import REGISTRY, RemoteFile
 from .text import load_sst2, load_tinyshakespeare
 
@@ -36,5 +37,6 @@ __all__ = [
     "load_mnist",
     "load_sst2",
     "load_tinyshakespeare",
+    "mnist_subset_at_hand",
     "parse_idx",
 ]

@@ -16,12 +16,13 @@ from .download import DataUnavailableError, fetch, fetch_file
 from .idx import parse_idx
 from .registry import lookup
 
-__all__ = ["SUBSETS", "load_mnist"]
+__all__ = ["SUBSETS", "load_mnist", "mnist_subset_at_hand"]
 
 #: The values ``load_mnist`` accepts for ``subset``.
 SUBSETS = ("full", "small")
 
 _SMALL_TRAIN = "mnist/mnist_5k.csv.gz"
+_FULL_TRAIN = ("mnist/train-images-idx3-ubyte.gz", "mnist/train-labels-idx1-ubyte.gz")
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -56,6 +57,34 @@ def load_mnist(subset: str) -> tuple[Split, Split]:
         _read_idx_gz(fetch("mnist/t10k-labels-idx1-ubyte.gz")),
     )
     return train, test
+
+
+def mnist_subset_at_hand(wanted: str) -> str:
+    """Return ``wanted`` if its MNIST files can be had here, else ``"small"``.
+
+    ``"full"`` needs the official training files: this returns ``"full"`` when
+    they are cached or can be downloaded now (a download happens here, as
+    :func:`load_mnist` would do it), and ``"small"`` when they can be neither,
+    on an offline machine without them. It is for a chapter's full profile,
+    which then runs on the small subset and records which one it used;
+    :func:`load_mnist` itself never falls back.
+
+    Args:
+        wanted: ``"full"`` or ``"small"``; ``"small"`` is always at hand.
+
+    Raises:
+        ValueError: If ``wanted`` is not one of :data:`SUBSETS`.
+
+    """
+    check_choice("wanted", wanted, SUBSETS)
+    if wanted == "small":
+        return "small"
+    try:
+        for path in _FULL_TRAIN:
+            fetch(path)
+    except DataUnavailableError:
+        return "small"
+    return "full"
 
 
 def _read_idx_gz(path: Path) -> np.ndarray:

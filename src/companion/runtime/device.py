@@ -1,6 +1,7 @@
 """Choosing the device a chapter runs on."""
 
 import importlib.util
+import sys
 
 _EXPLICIT = ("cpu", "cuda", "mps")
 
@@ -44,3 +45,30 @@ def resolve_device(spec: str = "auto") -> str:
             "set DEVICE = 'auto' (or 'cpu') in the chapter's parameters cell"
         )
     return spec
+
+
+# The process's peak before the last reset_cuda_peak(): torch keeps one counter,
+# which a measurement of one piece of code resets (companion.training.peak_cuda_bytes).
+_peak_before_resets = 0
+
+
+def cuda_peak_bytes() -> int | None:
+    """The most GPU memory this process has held in tensors, or None if it has not used CUDA.
+
+    torch's ``max_memory_allocated``, with the peaks before each
+    :func:`reset_cuda_peak` kept: what a chapter needed of the GPU, all of it.
+    Imports nothing: a process that has not imported torch has not used CUDA.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_initialized():
+        return None
+    return max(_peak_before_resets, torch.cuda.max_memory_allocated())
+
+
+def reset_cuda_peak() -> None:
+    """Start torch's peak-memory counter afresh, keeping the process's peak for later."""
+    global _peak_before_resets
+    import torch
+
+    _peak_before_resets = max(_peak_before_resets, torch.cuda.max_memory_allocated())
+    torch.cuda.reset_peak_memory_stats()

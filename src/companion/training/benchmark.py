@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import torch
 
+from companion.runtime.device import reset_cuda_peak
+
 
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
@@ -43,7 +45,7 @@ def peak_cuda_bytes(fn: Callable[[], object]) -> int:
     if not torch.cuda.is_available():
         raise RuntimeError("peak_cuda_bytes needs a CUDA device")
     torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
+    reset_cuda_peak()  # the chapter's own peak is kept (companion.runtime.device)
     before = torch.cuda.memory_allocated()
     fn()
     torch.cuda.synchronize()

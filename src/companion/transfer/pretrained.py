@@ -72,4 +72,6 @@ def load_encoder(
             "downloads the model (about 90 MB) and caches it. On an offline machine, set "
             f"HF_HOME to a folder whose hub/ holds the model.\nThe loader said: {error}"
         ) from error
-    return tokenizer, model.eval()
+    # float32 whatever the checkpoint holds: transformers 5 keeps a checkpoint's
+    # dtype by default, and the GPU check carries a float16 copy (tools/gpu).
+    return tokenizer, model.float().eval()
