@@ -1,7 +1,7 @@
 """Chapter "BERT pre-training".
 
-A WordPiece tokenizer, MLM and NSP data, the encoder, pre-training, and the bridge to
-Hugging Face's ``BertForPreTraining``.
+A WordPiece tokenizer, MLM and NSP data, the encoder, pre-training, the swap test
+of what NSP learns, and the bridge to Hugging Face's ``BertForPreTraining``.
 """
 
 from .hf_bridge import from_hf, hf_config, to_hf
@@ -18,6 +18,7 @@ from .pretraining_data import (
     scene_documents,
     split_speeches,
 )
+from .probes import share_interval, swap_verdict
 from .wordpiece import SPECIAL_TOKENS, encode_lines, train_wordpiece
 
 __all__ = [
@@ -41,7 +42,9 @@ __all__ = [
     "pretrain",
     "pretraining_loss",
     "scene_documents",
+    "share_interval",
     "split_speeches",
+    "swap_verdict",
     "to_hf",
     "to_tensors",
     "train_wordpiece",

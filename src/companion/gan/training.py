@@ -54,6 +54,10 @@ def train_gan(
 ) -> GANHistory:
     """Train G and D against each other for ``steps`` generator updates.
 
+    Each step trains D on a real and a generated batch, then G on that same
+    generated batch (the last one, for WGAN-GP's several critic steps), scored
+    by the updated D.
+
     Args:
         generator: the generator, moved to ``device``.
         discriminator: the discriminator (DCGAN) or critic (WGAN-GP).
@@ -95,18 +99,21 @@ def train_gan(
     for step in progress_bar(range(1, steps + 1), desc=kind, enabled=progress):
         for _ in range(d_steps):
             real = images[torch.randint(len(images), (batch_size,), generator=sampler).to(device)]
-            with torch.no_grad():
-                fake = generator(noise())
-            real_out, fake_out = discriminator(real), discriminator(fake)
+            fake = generator(noise())  # the last critic step's fakes also train G
+            # D has no batch norm, so one pass over both halves scores each image alone.
+            real_out, fake_out = discriminator(torch.cat([real, fake.detach()])).split(batch_size)
             if wgan:
                 d_loss = fake_out.mean() - real_out.mean()
-                d_loss = d_loss + 10.0 * gradient_penalty(discriminator, real, fake)
+                d_loss = d_loss + 10.0 * gradient_penalty(discriminator, real, fake.detach())
             else:
                 d_loss = discriminator_loss(real_out, fake_out)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-        fake_out = discriminator(generator(noise()))
+        # G's step scores the same fakes against the updated D; D's weights need no gradient.
+        discriminator.requires_grad_(False)
+        fake_out = discriminator(fake)
+        discriminator.requires_grad_(True)
         g_loss = -fake_out.mean() if wgan else generator_loss(fake_out)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

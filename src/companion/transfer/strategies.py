@@ -123,14 +123,23 @@ def train_for_steps(
     budget in epochs would give the small data sets almost no training. This
     picks the number of epochs that comes closest to ``steps`` (at least one)
     and trains with :func:`companion.training.fit` on uint8 MNIST images.
+    The model and the images are stored channels last, which makes PyTorch's
+    CPU convolutions faster; the shapes and the arithmetic are unchanged.
     """
     check_int("steps", steps)
     steps_per_epoch = math.ceil(len(labels) / batch_size)
     epochs = max(1, round(steps / steps_per_epoch))
+    model.to(memory_format=torch.channels_last)
+    x = to_image_tensor(images).contiguous(memory_format=torch.channels_last)
     return fit(
         model,
-        (to_image_tensor(images), torch.as_tensor(np.asarray(labels), dtype=torch.long)),
-        optimizer=torch.optim.Adam(trainable_parameters(model), lr=lr),
+        (x, torch.as_tensor(np.asarray(labels), dtype=torch.long)),
+        # the fused kernel: one pass over all tensors, the same update rule
+        optimizer=torch.optim.Adam(
+            trainable_parameters(model),
+            lr=lr,
+            fused=torch.device(device).type in ("cpu", "cuda") or None,
+        ),
         epochs=epochs,
         batch_size=batch_size,
         device=device,
