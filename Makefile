@@ -50,8 +50,10 @@ execute: $(VENV)/.installed
 html: $(VENV)/.installed
 	$(PY) -m companion.book.pipeline html
 
+# Two workers under `make test`: 79 s against about 4 minutes serial once the GPU
+# check's dry run (which waits on pip and a kernel) joined the suite.
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q
+	$(PY) -m pytest tests --ignore=tests/book --ignore=tests/reader --ignore=tests/browser -q -n $(JOBS)
 
 # nbval re-executes each executed notebook and compares the outputs of the
 # cells tagged nbval-check-output (each chapter's summary of recorded metrics)
