@@ -87,10 +87,15 @@ def is_timing(name: str) -> bool:
 
 def display_only(thresholds: Mapping[str, Mapping], chapter: str) -> set[str]:
     """The metrics of ``chapter`` that :data:`DISPLAY_ONLY` in ``thresholds`` lists."""
-    names = thresholds.get(DISPLAY_ONLY, {}).get(chapter, [])
+    return set(_listed(thresholds, DISPLAY_ONLY, chapter))
+
+
+def _listed(thresholds: Mapping[str, Mapping], table: str, chapter: str) -> list[str]:
+    """The metric names that ``table`` of thresholds.toml lists for ``chapter``."""
+    names = thresholds.get(table, {}).get(chapter, [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ValueError(f"[{DISPLAY_ONLY}] {chapter} must be a list of metric names")
-    return set(names)
+        raise ValueError(f"[{table}] {chapter} must be a list of metric names")
+    return names
 
 
 def not_run(
@@ -113,9 +118,7 @@ def not_run(
         return {}
     skipped = {}
     for table, (key, needed) in NEEDS.items():
-        names = thresholds.get(table, {}).get(chapter, [])
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ValueError(f"[{table}] {chapter} must be a list of metric names")
+        names = _listed(thresholds, table, chapter)
         if key in results and results[key] != needed:
             skipped.update({name: f"{table} ({key} = {results[key]!r})" for name in names})
     return skipped
